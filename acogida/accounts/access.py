@@ -1,0 +1,83 @@
+"""The access policy, as data, in one place.
+
+``PERMISSIONS`` says which role may perform which action; ``FIELD_GROUPS`` which groups of a
+person's fields each role may see. Services and selectors call ``require``/``can``; views and API
+endpoints declare their action and never decide access themselves. The access-matrix test walks
+every API route and every role against this table.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from acogida.core.errors import Forbidden
+
+ROLES = ("registration", "caseworker", "medical", "education", "shelter", "coordinator", "admin")
+ROLE_LABELS = {
+    "registration": _("Registration clerk"),
+    "caseworker": _("Case officer"),
+    "medical": _("Medical staff"),
+    "education": _("Education staff"),
+    "shelter": _("Shelter manager"),
+    "coordinator": _("Coordinator"),
+    "admin": _("Administrator"),
+}
+
+_OPERATIONAL = {"registration", "caseworker", "medical", "education", "shelter", "admin"}
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    # people and households
+    "person.read": frozenset(_OPERATIONAL),
+    "person.write": frozenset({"registration", "caseworker", "admin"}),
+    "person.photo.read": frozenset(_OPERATIONAL),
+    "household.read": frozenset(_OPERATIONAL),
+    "household.write": frozenset({"registration", "caseworker", "admin"}),
+    "person.duplicates_check": frozenset({"registration", "caseworker", "admin"}),
+    "person.import": frozenset({"registration", "admin"}),
+    # the registry's lookup lists (registration points, arrival groups)
+    "reference.read": frozenset(_OPERATIONAL | {"coordinator"}),
+    "reference.write": frozenset({"admin"}),
+    # aggregates, never names
+    "stats.read": frozenset({"coordinator", "admin"}),
+    # audit trail
+    "audit.read": frozenset({"admin"}),
+    "audit.verify": frozenset({"admin"}),
+    # accounts
+    "user.manage": frozenset({"admin"}),
+    "token.own": frozenset(ROLES),
+}
+
+# Groups of a person's fields; "identity" is what any reader of a person sees.
+FIELD_GROUPS: dict[str, frozenset[str]] = {
+    "identity": frozenset(_OPERATIONAL),
+    "contact": frozenset(_OPERATIONAL),
+    "origin": frozenset(_OPERATIONAL),
+    "needs": frozenset(_OPERATIONAL),
+    "needs.sensitive": frozenset({"caseworker", "medical", "admin"}),
+    "consent": frozenset(_OPERATIONAL),
+    "registration": frozenset(_OPERATIONAL),
+}
+
+
+def role_of(user) -> str | None:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return user.role
+
+
+def can(user, action: str) -> bool:
+    if action not in PERMISSIONS:
+        raise KeyError(f"no access policy for action {action!r}")
+    return role_of(user) in PERMISSIONS[action]
+
+
+def require(user, action: str) -> None:
+    if not can(user, action):
+        raise Forbidden(_("Your role may not do this (%(action)s).") % {"action": action})
+
+
+def sees(user, group: str) -> bool:
+    return role_of(user) in FIELD_GROUPS[group]
+
+
+def visible_groups(user) -> frozenset[str]:
+    role = role_of(user)
+    return frozenset(group for group, roles in FIELD_GROUPS.items() if role in roles)

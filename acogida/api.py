@@ -1,0 +1,77 @@
+"""The one NinjaAPI, mounted at /api/v1/: auth, error shapes, one router per app.
+
+Every error leaves as ``{"detail": "...", "errors": [{"field": "...", "message": "..."}]}``.
+"""
+
+import logging
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from acogida.accounts.api import router as accounts_router
+from acogida.accounts.api_support import API_AUTH
+from acogida.core.errors import DomainError
+from acogida.registry.api import router as registry_router
+from acogida.reporting.api import router as reporting_router
+
+log = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="Acogida API",
+    version="1",
+    description="Registry of a caravan's reception. Bearer tokens: `acogida token create USER`.",
+    auth=API_AUTH,
+    urls_namespace="api-v1",
+)
+api.add_router("", registry_router)
+api.add_router("", accounts_router)
+api.add_router("", reporting_router)
+
+
+def _error(request, status: int, detail: str, errors: list | None = None):
+    return api.create_response(request, {"detail": detail, "errors": errors or []},
+                               status=status)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+def _location(loc: tuple) -> str:
+    # ("body", "payload", "members", 2, "sex") -> "members[2].sex"
+    parts = [p for p in loc if p not in ("body", "payload", "query", "params", "path", "form")]
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "body"
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    errors = [{"field": _location(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
+              for e in exc.errors]
+    return _error(request, 422, _("The request has invalid or missing fields."), errors)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request, exc):
+    return _error(request, 401, _("Log in or send a valid bearer token."))
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return _error(request, 404, _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(Exception)
+def unexpected(request, exc):
+    log.exception("unhandled error on %s", request.path)
+    return _error(request, 500, _("Something went wrong on the server; nothing was changed."))

@@ -1,0 +1,48 @@
+"""Human-readable identifiers with a check character.
+
+Crockford's base-32 alphabet (no I, L, O, U) so that a number read aloud or copied by hand has no
+look-alike letters; the last character is a Luhn mod 32 check, which catches every single-character
+error and every swap of two adjacent characters. Numbers are random, not sequential: a sequential
+registry number tells anyone holding one how many people are registered and lets them guess others.
+"""
+
+import secrets
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_VALUE = {c: i for i, c in enumerate(ALPHABET)}
+# What people type for what they mean (Crockford's decoding rules).
+_TYPED = str.maketrans({"I": "1", "L": "1", "O": "0"})
+BASE = len(ALPHABET)
+
+
+def check_character(payload: str) -> str:
+    """Luhn mod N over the payload, N = 32."""
+    total, factor = 0, 2
+    for char in reversed(payload):
+        addend = factor * _VALUE[char]
+        total += addend // BASE + addend % BASE
+        factor = 1 if factor == 2 else 2
+    return ALPHABET[(BASE - total % BASE) % BASE]
+
+
+def new_number(payload_length: int = 9) -> str:
+    """A new random number, grouped 4-4-rest for reading, e.g. ``K7Q2-M9XD-3F``."""
+    payload = "".join(secrets.choice(ALPHABET) for _ in range(payload_length))
+    return group(payload + check_character(payload))
+
+
+def group(compact: str) -> str:
+    return "-".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def normalize(text: str) -> str:
+    """Canonical grouped form of a typed number: case, spaces, dashes and look-alikes forgiven."""
+    compact = "".join(ch for ch in text.upper() if ch.isalnum()).translate(_TYPED)
+    return group(compact)
+
+
+def is_valid(text: str, payload_length: int = 9) -> bool:
+    compact = normalize(text).replace("-", "")
+    if len(compact) != payload_length + 1 or any(c not in _VALUE for c in compact):
+        return False
+    return check_character(compact[:-1]) == compact[-1]

@@ -1,0 +1,287 @@
+"""Reads on the registry. Every read of a person's data is audited here, so the web app and the
+API cannot forget it; what a role may see is cut here, so no view can show more."""
+
+import contextlib
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from acogida.accounts import access, audit
+from acogida.core import ids
+from acogida.core.errors import NotFound
+from acogida.core.names import first_token_key, tokens
+
+from . import matching
+from .models import Household, HouseholdMember, Person
+from .validation import parse_date
+
+PAGE_SIZE = 25
+MAX_COUNT = 1000  # "1000+" is as precise as a clerk needs, and counting further costs time
+
+
+@dataclass
+class Page:
+    items: list[Person]
+    count: int
+    count_capped: bool
+    page: int
+    page_size: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.page_size < self.count
+
+
+def _people() -> QuerySet[Person]:
+    return Person.objects.select_related("registration_point", "arrival_group").prefetch_related(
+        "needs", "consents",
+        Prefetch("memberships", queryset=HouseholdMember.objects.filter(left_on__isnull=True)
+                 .select_related("household"), to_attr="current_memberships"),
+    )
+
+
+def _name_filter(words: list[str]) -> Q:
+    """Every word must start a word of the name. SQLite: FTS5 prefix query; PostgreSQL: LIKE on
+    the space-led folded name, served by the trigram index (see migration 0002)."""
+    if connection.vendor == "sqlite":
+        match = " AND ".join(f'"{w}"*' for w in words)
+        return Q(id__in=RawSQL(
+            "SELECT rowid FROM registry_person_fts WHERE registry_person_fts MATCH %s", (match,)))
+    condition = Q()
+    for word in words:
+        condition &= Q(search_text__contains=f" {word}")
+    return condition
+
+
+def parse_query(q: str) -> tuple[str | None, date | None, list[str]]:
+    """A search box takes a registration number, a date of birth, name words, or a mix."""
+    number = ids.normalize(q) if ids.is_valid(q) else None
+    birth, words = None, []
+    for part in q.split():
+        if re.match(r"^\d{1,4}[-/]\d{1,2}[-/]\d{1,4}$", part) and (parsed := parse_date(part)):
+            birth = parsed
+        else:
+            words += tokens(part)
+    return number, birth, [w for w in words if len(w) >= 1][:8]
+
+
+def search_people(*, actor: audit.Actor, user, q: str, page: int = 1,
+                  page_size: int = PAGE_SIZE) -> Page:
+    access.require(user, "person.read")
+    number, birth, words = parse_query(q or "")
+    if number:
+        queryset = Person.objects.filter(registration_number=number)
+    elif birth or words:
+        condition = Q(date_of_birth=birth) if birth else Q()
+        if words:
+            condition &= _name_filter(words)
+        queryset = Person.objects.filter(condition)
+    else:
+        queryset = Person.objects.none()
+    matched = list(queryset.values_list("id", flat=True)[:MAX_COUNT + 1])
+    page = max(1, page)
+    ids_on_page = (Person.objects.filter(id__in=matched)
+                   .order_by("first_surname_folded", "second_surname_folded",
+                             "given_names_folded", "id")
+                   .values_list("id", flat=True)[(page - 1) * page_size: page * page_size])
+    items = list(_people().filter(id__in=list(ids_on_page))
+                 .order_by("first_surname_folded", "second_surname_folded",
+                           "given_names_folded", "id"))
+    audit.record_many(actor, [audit.Event("person.list", "person", p.registration_number,
+                                          {"q": q[:100]}) for p in items])
+    return Page(items, min(len(matched), MAX_COUNT), len(matched) > MAX_COUNT, page, page_size)
+
+
+def get_person(*, actor: audit.Actor, user, registration_number: str) -> Person:
+    access.require(user, "person.read")
+    person = _people().filter(registration_number=ids.normalize(registration_number)).first()
+    if person is None:
+        raise NotFound(_("No person with that registration number."))
+    audit.record(actor, "person.read", "person", person.registration_number)
+    return person
+
+
+def get_household(*, actor: audit.Actor, user, number: str) -> Household:
+    access.require(user, "household.read")
+    household = (Household.objects.select_related("registration_point")
+                 .prefetch_related(Prefetch(
+                     "members", queryset=HouseholdMember.objects.filter(left_on__isnull=True)
+                     .select_related("person").order_by("id"), to_attr="current_members"))
+                 .filter(number=ids.normalize(number)).first())
+    if household is None:
+        raise NotFound(_("No household with that number."))
+    audit.record_many(actor, [
+        audit.Event("household.read", "household", household.number),
+        *(audit.Event("person.read", "person", m.person.registration_number,
+                      {"via": "household"}) for m in household.current_members),
+    ])
+    return household
+
+
+def current_household(person: Person) -> HouseholdMember | None:
+    members = getattr(person, "current_memberships", None)
+    if members is None:
+        members = list(person.memberships.filter(left_on__isnull=True).select_related("household"))
+    return members[0] if members else None
+
+
+def specific_needs(user, person: Person) -> list[str]:
+    codes = [n.code for n in person.needs.all()]
+    if access.sees(user, "needs.sensitive"):
+        codes += person.sensitive_needs
+    return sorted(codes)
+
+
+# ---- duplicate hints ---------------------------------------------------------------------------
+
+REASON_TEXT = {
+    "given.same": gettext_lazy("same given name"),
+    "given.similar": gettext_lazy("similar given names"),
+    "surnames.same": gettext_lazy("same surnames"),
+    "surnames.similar": gettext_lazy("similar surnames"),
+    "surnames.swapped": gettext_lazy("surnames swapped"),
+    "dob.exact": gettext_lazy("same date of birth"),
+    "dob.swapped": gettext_lazy("day and month of birth swapped"),
+    "dob.estimated": gettext_lazy("estimated date of birth close"),
+    "dob.near": gettext_lazy("date of birth within a month"),
+    "dob.year": gettext_lazy("same year of birth"),
+    "dob.different": gettext_lazy("different date of birth"),
+    "sex.same": gettext_lazy("same sex"),
+    "sex.different": gettext_lazy("different sex"),
+    "nationality.same": gettext_lazy("same nationality"),
+    "nationality.different": gettext_lazy("different nationality"),
+}
+BLOCK_LIMIT = 200
+HINT_THRESHOLD = 0.6
+
+
+@dataclass
+class Candidate:
+    person: Person
+    match: matching.Match
+
+
+def _blocks(record: matching.NameRecord) -> Q:
+    """Index-backed candidate blocks: nothing here scans the table (see Person.Meta.indexes)."""
+    given = first_token_key(record.given_names)
+    first = first_token_key(record.first_surname)
+    second = first_token_key(record.second_surname)
+    dob = record.date_of_birth
+    blocks = Q()
+    if dob:
+        blocks |= Q(date_of_birth=dob)
+        if dob.day <= 12 and dob.day != dob.month:
+            with contextlib.suppress(ValueError):
+                blocks |= Q(date_of_birth=dob.replace(day=dob.month, month=dob.day))
+        near = Q(date_of_birth__range=(dob.replace(year=max(1, dob.year - 2), month=1, day=1),
+                                       dob.replace(year=dob.year + 2, month=12, day=31)))
+    else:
+        near = Q()
+    if given and first:
+        blocks |= Q(first_surname_key=first, given_key=given) & near
+        blocks |= Q(second_surname_key=first, given_key=given) & near
+    if given and second:
+        blocks |= Q(first_surname_key=second, given_key=given) & near
+    if first and second:
+        blocks |= Q(first_surname_key=first, second_surname_key=second) & near
+    return blocks
+
+
+def duplicate_candidates(*, actor: audit.Actor, user, values: dict, limit: int = 10,
+                         exclude: list[str] | tuple = ()) -> list[Candidate]:
+    """People already registered who may be the person being registered, best first."""
+    access.require(user, "person.duplicates_check")
+    record = matching.NameRecord(
+        given_names=str(values.get("given_names") or ""),
+        first_surname=str(values.get("first_surname") or ""),
+        second_surname=str(values.get("second_surname") or ""),
+        date_of_birth=parse_date(values["date_of_birth"]) if values.get("date_of_birth") else
+        (date(date.today().year - int(values["age"]), 1, 1)
+         if str(values.get("age") or "").isdigit() else None),
+        date_of_birth_estimated=not values.get("date_of_birth"),
+        sex=str(values.get("sex") or ""), nationality=str(values.get("nationality") or ""),
+    )
+    if not (tokens(record.given_names) or tokens(record.first_surname)):
+        return []
+    blocks = _blocks(record)
+    if not blocks:
+        return []
+    found = (Person.objects.filter(blocks).exclude(registration_number__in=list(exclude))
+             .only("registration_number", "given_names", "first_surname", "second_surname",
+                   "date_of_birth", "date_of_birth_estimated", "sex", "nationality")[:BLOCK_LIMIT])
+    scored = []
+    for person in found:
+        match = matching.score(record, matching.NameRecord(
+            person.given_names, person.first_surname, person.second_surname,
+            person.date_of_birth, person.date_of_birth_estimated, person.sex,
+            person.nationality))
+        if match.score >= HINT_THRESHOLD:
+            scored.append(Candidate(person, match))
+    scored.sort(key=lambda c: (-c.match.score, c.person.registration_number))
+    scored = scored[:limit]
+    audit.record_many(actor, [audit.Event("person.duplicate_hint", "person",
+                                          c.person.registration_number) for c in scored])
+    return scored
+
+
+
+# ---- what a role sees of a person --------------------------------------------------------------
+
+def person_view(user, person: Person) -> dict:
+    """A person's values cut to the caller's field groups; the API and the pages both use it."""
+    groups = access.visible_groups(user)
+    member = current_household(person)
+    data = {
+        "registration_number": person.registration_number,
+        "given_names": person.given_names,
+        "first_surname": person.first_surname,
+        "second_surname": person.second_surname,
+        "full_name": person.full_name,
+        "sex": person.sex,
+        "date_of_birth": person.date_of_birth,
+        "date_of_birth_estimated": person.date_of_birth_estimated,
+        "nationality": person.nationality,
+        "household": member.household.number if member else None,
+        "relationship": member.relationship if member else None,
+    }
+    if "origin" in groups:
+        data.update(place_of_birth=person.place_of_birth, languages=person.languages)
+    if "contact" in groups:
+        data.update(phone=person.phone, has_photo=bool(person.photo))
+    if "needs" in groups:
+        data["specific_needs"] = specific_needs(user, person)
+    if "consent" in groups:
+        data["consents"] = [{"purpose": c.purpose, "given_on": c.given_on,
+                             "withdrawn_on": c.withdrawn_on} for c in person.consents.all()]
+    if "registration" in groups:
+        data.update(registration_point=person.registration_point.code,
+                    arrival_group=person.arrival_group.name if person.arrival_group else None,
+                    registered_at=person.registered_at)
+    return data
+
+
+def household_view(user, household: Household) -> dict:
+    return {
+        "id": household.number, "number": household.number,
+        "registration_point": household.registration_point.code,
+        "created_at": household.created_at, "size": len(household.current_members),
+        "members": [{"relationship": m.relationship, "person": person_view(user, m.person)}
+                    for m in household.current_members],
+    }
+
+
+def candidate_view(candidate: Candidate) -> dict:
+    person = candidate.person
+    return {
+        "registration_number": person.registration_number, "full_name": person.full_name,
+        "date_of_birth": person.date_of_birth, "sex": person.sex,
+        "nationality": person.nationality, "score": round(candidate.match.score, 3),
+        "reasons": [{"code": r.code, "text": str(REASON_TEXT.get(r.code, r.text)),
+                     "weight": round(r.weight, 3)} for r in candidate.match.reasons],
+    }

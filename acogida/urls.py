@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+from acogida.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("acogida.accounts.urls")),
+    path("", include("acogida.registry.urls")),
+    path("", include("acogida.reporting.urls")),
+]
