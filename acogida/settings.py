@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # serves the API docs with its own bundled Swagger UI, not from a CDN
     "django_htmx",
     "axes",
     "acogida.core",

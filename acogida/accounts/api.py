@@ -1,14 +1,14 @@
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Schema
 
 from acogida.core import ids
 
 from . import audit, selectors
-from .api_support import action, actor_of, user_of
+from .api_support import AccessRouter, action, actor_of, user_of
 
-router = Router(tags=["audit"])
+router = AccessRouter(tags=["audit"])
 
 
 class AuditEntryOut(Schema):

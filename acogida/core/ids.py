@@ -1,8 +1,9 @@
 """Human-readable identifiers with a check character.
 
 Crockford's base-32 alphabet (no I, L, O, U) so that a number read aloud or copied by hand has no
-look-alike letters; the last character is a Luhn mod 32 check, which catches every single-character
-error and every swap of two adjacent characters. Numbers are random, not sequential: a sequential
+look-alike letters; the last character is a Damm check over the field GF(32) (x∘y = 2·x + y),
+which catches every single-character error and every swap of two adjacent characters (Luhn mod 32
+would miss swaps such as "0Z" / "Z0"). Numbers are random, not sequential: a sequential
 registry number tells anyone holding one how many people are registered and lets them guess others.
 """
 
@@ -15,14 +16,22 @@ _TYPED = str.maketrans({"I": "1", "L": "1", "O": "0"})
 BASE = len(ALPHABET)
 
 
+def _times_two(value: int) -> int:
+    """Multiplication by x in GF(32) with the primitive polynomial x^5 + x^2 + 1."""
+    value <<= 1
+    return value ^ 0b100101 if value & 0b100000 else value
+
+
+def _interim(text: str) -> int:
+    interim = 0
+    for char in text:
+        interim = _times_two(interim) ^ _VALUE[char]
+    return interim
+
+
 def check_character(payload: str) -> str:
-    """Luhn mod N over the payload, N = 32."""
-    total, factor = 0, 2
-    for char in reversed(payload):
-        addend = factor * _VALUE[char]
-        total += addend // BASE + addend % BASE
-        factor = 1 if factor == 2 else 2
-    return ALPHABET[(BASE - total % BASE) % BASE]
+    """The character that brings the Damm interim of payload + check back to zero."""
+    return ALPHABET[_times_two(_interim(payload))]
 
 
 def new_number(payload_length: int = 9) -> str:
@@ -45,4 +54,4 @@ def is_valid(text: str, payload_length: int = 9) -> bool:
     compact = normalize(text).replace("-", "")
     if len(compact) != payload_length + 1 or any(c not in _VALUE for c in compact):
         return False
-    return check_character(compact[:-1]) == compact[-1]
+    return _interim(compact) == 0

@@ -1,7 +1,7 @@
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Schema, Status
 
-from acogida.accounts.api_support import action, actor_of, user_of
+from acogida.accounts.api_support import AccessRouter, action, actor_of, user_of
 
 from . import selectors, services
 from .models import ArrivalGroup, RegistrationPoint
@@ -18,7 +18,7 @@ from .schemas import (
     RegistrationPointOut,
 )
 
-router = Router(tags=["registry"])
+router = AccessRouter(tags=["registry"])
 
 
 def _values(schema) -> dict:

@@ -1,13 +1,13 @@
 from datetime import date
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Schema
 
-from acogida.accounts.api_support import action, actor_of, user_of
+from acogida.accounts.api_support import AccessRouter, action, actor_of, user_of
 
 from . import selectors
 
-router = Router(tags=["statistics"])
+router = AccessRouter(tags=["statistics"])
 
 
 class SummaryOut(Schema):

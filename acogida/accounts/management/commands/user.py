@@ -17,7 +17,7 @@ class Command(BaseCommand):
         create.add_argument("--role", required=True, choices=ROLES)
 
     def handle(self, *args, verb, username, role, **options):
-        stdin = options.get("stdin") or sys.stdin
+        stdin = sys.stdin
         if stdin.isatty():
             import getpass
 

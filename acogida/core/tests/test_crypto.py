@@ -1,0 +1,41 @@
+import base64
+
+import pytest
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from acogida.core.crypto import KeyRing
+
+
+def _key() -> bytes:
+    return AESGCM.generate_key(256)
+
+
+def test_round_trip_and_randomised():
+    ring = KeyRing([("k1", _key())])
+    first, second = ring.encrypt("SV"), ring.encrypt("SV")
+    assert first != second and "SV" not in first
+    assert ring.decrypt(first) == "SV"
+
+
+def test_old_values_decrypt_after_rotation():
+    old = KeyRing([("k1", k1 := _key())])
+    token = old.encrypt("survivor of torture")
+    rotated = KeyRing([("k2", _key()), ("k1", k1)])
+    assert rotated.decrypt(token) == "survivor of torture"
+    assert rotated.encrypt("x").split(":")[1] == "k2"
+
+
+def test_tampered_ciphertext_is_refused():
+    ring = KeyRing([("k1", _key())])
+    prefix, kid, body = ring.encrypt("secret").split(":")
+    raw = bytearray(base64.b64decode(body))
+    raw[-1] ^= 1
+    with pytest.raises(InvalidTag):
+        ring.decrypt(f"{prefix}:{kid}:{base64.b64encode(bytes(raw)).decode()}")
+
+
+def test_unknown_key_is_refused():
+    token = KeyRing([("k1", _key())]).encrypt("x")
+    with pytest.raises(ValueError, match="no key"):
+        KeyRing([("k9", _key())]).decrypt(token)

@@ -1,0 +1,42 @@
+import itertools
+
+from acogida.core import ids
+
+
+def test_new_numbers_are_valid_and_grouped():
+    for _ in range(200):
+        number = ids.new_number()
+        assert ids.is_valid(number)
+        assert len(number) == 12 and number[4] == "-" and number[9] == "-"
+
+
+def test_every_single_character_error_is_caught():
+    number = ids.new_number().replace("-", "")
+    for position, wrong in itertools.product(range(len(number)), ids.ALPHABET):
+        if wrong != number[position]:
+            typo = number[:position] + wrong + number[position + 1:]
+            assert not ids.is_valid(typo), typo
+
+
+def test_adjacent_swaps_are_caught():
+    caught = 0
+    for _ in range(100):
+        number = ids.new_number().replace("-", "")
+        for i in range(len(number) - 1):
+            if number[i] != number[i + 1]:
+                swapped = number[:i] + number[i + 1] + number[i] + number[i + 2:]
+                caught += not ids.is_valid(swapped)
+                assert not ids.is_valid(swapped), swapped
+    assert caught > 500
+
+
+def test_typed_forms_normalise():
+    number = ids.new_number()
+    assert ids.normalize(number.lower().replace("-", " ")) == number
+    assert ids.is_valid(f"  {number.lower()} ")
+    assert ids.normalize("io-01") == ids.normalize("10-01")
+
+
+def test_garbage_is_not_valid():
+    for text in ["", "----", "hernandez", "ÑÑÑÑ-ÑÑÑÑ-ÑÑ", "0" * 40]:
+        assert not ids.is_valid(text)
