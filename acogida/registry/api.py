@@ -1,9 +1,9 @@
-from django.http import HttpRequest
-from ninja import Query, Schema, Status
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Query, Schema, Status, UploadedFile
 
 from acogida.accounts.api_support import AccessRouter, action, actor_of, user_of
 
-from . import selectors, services
+from . import photos, selectors, services
 from .models import ArrivalGroup, RegistrationPoint
 from .schemas import (
     ArrivalGroupOut,
@@ -115,3 +115,22 @@ def registration_points(request: HttpRequest):
 @action("reference.read")
 def arrival_groups(request: HttpRequest):
     return list(ArrivalGroup.objects.order_by("-first_seen_on"))
+
+
+@router.post("/people/{registration_number}/photo", response={204: None})
+@action("person.write")
+def upload_photo(request: HttpRequest, registration_number: str, photo: File[UploadedFile]):
+    """A JPEG or PNG; it is re-encoded (location and camera data dropped) and kept privately."""
+    photos.set_photo(actor=actor_of(request), user=user_of(request),
+                     registration_number=registration_number, data=photo.read())
+    return Status(204, None)
+
+
+@router.get("/people/{registration_number}/photo")
+@action("person.photo.read")
+def download_photo(request: HttpRequest, registration_number: str):
+    data = photos.read_photo(actor=actor_of(request), user=user_of(request),
+                             registration_number=registration_number)
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
