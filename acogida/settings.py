@@ -148,6 +148,7 @@ TIME_ZONE = os.environ.get("ACOGIDA_TIME_ZONE", "America/Mexico_City")
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # the app's own CSS and JS (acogida/ is not an app)
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True  # the app serves its own scripts and styles; no collectstatic, no CDN

@@ -26,9 +26,10 @@ def users_by_role() -> dict[str, User]:
     return {role: make_user(role) for role in ROLES}
 
 
-def api_client(user: User) -> Client:
+def api_client(user: User, language: str = "en") -> Client:
+    """A client with a bearer token; messages in English unless asked (the default is Spanish)."""
     token = account_services.create_token(actor=SYSTEM, user=user)
-    return Client(headers={"Authorization": f"Bearer {token}"})
+    return Client(headers={"Authorization": f"Bearer {token}", "Accept-Language": language})
 
 
 def make_point(code: str = "TAP", name: str = "Tapachula", state: str = "Chiapas",

@@ -12,8 +12,9 @@ from functools import cache
 import pycountry
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
-EXTRA_NATIONALITIES = {"XXA": "Stateless", "XXX": "Unknown"}
+EXTRA_NATIONALITIES = {"XXA": gettext_noop("Stateless"), "XXX": gettext_noop("Unknown")}
 
 
 @cache

@@ -24,7 +24,7 @@ def test_user_create_reads_password_from_stdin(monkeypatch):
 @pytest.mark.django_db
 def test_user_create_refuses_weak_password_and_duplicates(monkeypatch):
     _stdin(monkeypatch, "123\n")
-    with pytest.raises(CommandError, match="too weak"):
+    with pytest.raises(CommandError, match="password: "):
         call_command("user", "create", "ana", "--role", "caseworker")
     _stdin(monkeypatch, "a much longer passphrase\n")
     call_command("user", "create", "ana", "--role", "admin", stdout=io.StringIO())
