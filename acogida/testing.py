@@ -86,3 +86,24 @@ def make_household(user: User | None = None, members: list[dict] | None = None, 
     return services.register_household(actor=SYSTEM, user=user,
                                        registration_point=kwargs.pop("point", None) or make_point(),
                                        members=members or family_of_five(), **kwargs)
+
+
+def clear_audit_log() -> None:
+    """Empty the append-only audit table between transactional tests (SQLite's guard triggers
+    refuse the DELETE that Django's flush sends; PostgreSQL's TRUNCATE does not fire them)."""
+    from django.db import connection
+
+    from acogida.accounts.models import AuditHead
+
+    if connection.vendor != "sqlite":
+        return
+    from importlib import import_module
+
+    guard = import_module("acogida.accounts.migrations.0002_append_only")
+    with connection.cursor() as cursor:
+        for statement in guard.SQLITE_REVERSE:
+            cursor.execute(statement)
+        cursor.execute("DELETE FROM accounts_auditentry")
+        for statement in guard.SQLITE:
+            cursor.execute(statement)
+    AuditHead.objects.all().delete()
