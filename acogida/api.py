@@ -14,6 +14,7 @@ from acogida.accounts.api import router as accounts_router
 from acogida.accounts.api_support import API_AUTH
 from acogida.core.errors import DomainError
 from acogida.registry.api import router as registry_router
+from acogida.registry.api_imports import router as imports_router
 from acogida.reporting.api import router as reporting_router
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 api.add_router("", registry_router)
+api.add_router("", imports_router)
 api.add_router("", accounts_router)
 api.add_router("", reporting_router)
 

@@ -46,17 +46,39 @@ def _people() -> QuerySet[Person]:
     )
 
 
+def _fts_match(words: list[str]) -> str:
+    return " AND ".join(f'"{w}"*' for w in words)
+
+
 def _name_filter(words: list[str]) -> Q:
     """Every word must start a word of the name. SQLite: FTS5 prefix query; PostgreSQL: LIKE on
     the space-led folded name, served by the trigram index (see migration 0002)."""
     if connection.vendor == "sqlite":
-        match = " AND ".join(f'"{w}"*' for w in words)
         return Q(id__in=RawSQL(
-            "SELECT rowid FROM registry_person_fts WHERE registry_person_fts MATCH %s", (match,)))
+            "SELECT rowid FROM registry_person_fts WHERE registry_person_fts MATCH %s",
+            (_fts_match(words),)))
     condition = Q()
     for word in words:
         condition &= Q(search_text__contains=f" {word}")
     return condition
+
+
+def _matches(number: str | None, birth: date | None, words: list[str]) -> QuerySet[Person]:
+    if number:
+        return Person.objects.filter(registration_number=number)
+    if words and not birth and connection.vendor == "sqlite":
+        # The limit inside the FTS query: "hernandez" matches a tenth of a caravan, and
+        # ``id IN (SELECT ... MATCH)`` would read every match before the outer limit applies.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rowid FROM registry_person_fts WHERE registry_person_fts "
+                           "MATCH %s LIMIT %s", [_fts_match(words), MAX_COUNT + 1])
+            return Person.objects.filter(id__in=[row[0] for row in cursor.fetchall()])
+    if birth or words:
+        condition = Q(date_of_birth=birth) if birth else Q()
+        if words:
+            condition &= _name_filter(words)
+        return Person.objects.filter(condition)
+    return Person.objects.none()
 
 
 def parse_query(q: str) -> tuple[str | None, date | None, list[str]]:
@@ -74,25 +96,13 @@ def parse_query(q: str) -> tuple[str | None, date | None, list[str]]:
 def search_people(*, actor: audit.Actor, user, q: str, page: int = 1,
                   page_size: int = PAGE_SIZE) -> Page:
     access.require(user, "person.read")
-    number, birth, words = parse_query(q or "")
-    if number:
-        queryset = Person.objects.filter(registration_number=number)
-    elif birth or words:
-        condition = Q(date_of_birth=birth) if birth else Q()
-        if words:
-            condition &= _name_filter(words)
-        queryset = Person.objects.filter(condition)
-    else:
-        queryset = Person.objects.none()
-    matched = list(queryset.values_list("id", flat=True)[:MAX_COUNT + 1])
+    order = ("first_surname_folded", "second_surname_folded", "given_names_folded", "id")
+    # At most 1,001 matches, sorted here: ordering in the database made PostgreSQL walk the
+    # name index and filter by id, 80 ms a page at 300,000 people.
+    matched = sorted(_matches(*parse_query(q or "")).values_list(*order)[:MAX_COUNT + 1])
     page = max(1, page)
-    ids_on_page = (Person.objects.filter(id__in=matched)
-                   .order_by("first_surname_folded", "second_surname_folded",
-                             "given_names_folded", "id")
-                   .values_list("id", flat=True)[(page - 1) * page_size: page * page_size])
-    items = list(_people().filter(id__in=list(ids_on_page))
-                 .order_by("first_surname_folded", "second_surname_folded",
-                           "given_names_folded", "id"))
+    ids_on_page = [row[-1] for row in matched[(page - 1) * page_size: page * page_size]]
+    items = list(_people().filter(id__in=ids_on_page).order_by(*order))
     audit.record_many(actor, [audit.Event("person.list", "person", p.registration_number,
                                           {"q": q[:100]}) for p in items])
     return Page(items, min(len(matched), MAX_COUNT), len(matched) > MAX_COUNT, page, page_size)

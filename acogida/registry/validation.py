@@ -9,6 +9,7 @@ No database here: an import validates 100,000 rows before it writes one.
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,14 @@ SEX_ALIASES = {
 }
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,24}$")
 _LETTER = re.compile(r"[^\W\d_]")
+_DATE_PATTERNS = (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+                  re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$"))
+_LIST_SEPARATORS = re.compile(r"[;,|]")
+# Django's ``Choices.values`` builds a new list on every call; an import asks a million times.
+_SEXES = tuple(Sex.values)
+_PURPOSES = frozenset(ConsentPurpose.values)
+_RELATIONSHIPS = frozenset(Relationship.values)
+_is_language_code = lru_cache(maxsize=4096)(is_language_code)
 
 
 @dataclass
@@ -43,7 +52,7 @@ class Cleaned:
 
 def _text(out: Cleaned, raw: dict, name: str, *, required: bool, is_name: bool) -> None:
     value = raw.get(name)
-    value = "" if value is None else nfc(str(value))
+    value = "" if value is None else _nfc(value if type(value) is str else str(value))
     if not value:
         if required:
             out.fail(name, _("This field is required."))
@@ -52,20 +61,31 @@ def _text(out: Cleaned, raw: dict, name: str, *, required: bool, is_name: bool) 
     if len(value) > MAX_NAME_LENGTH:
         out.fail(name, _("At most %(n)d characters (this has %(m)d).")
                  % {"n": MAX_NAME_LENGTH, "m": len(value)})
-    elif has_control_characters(value):
+    # isprintable() is False for every control, format, private or unassigned character (and
+    # for spaces other than " "): only then is the exact check needed.
+    elif not value.isprintable() and has_control_characters(value):
         out.fail(name, _("Contains a control character; retype it without pasting."))
     elif is_name and not _LETTER.search(value):
         out.fail(name, _("A name needs at least one letter."))
     out.values[name] = value
 
 
+def _nfc(text: str) -> str:
+    # Plain ASCII is already NFC; only the strip is left to do.
+    return text.strip() if text.isascii() else nfc(text)
+
+
 def parse_date(value) -> date | None:
     """ISO dates (YYYY-MM-DD) and the day-first form clerks type (DD/MM/YYYY)."""
     if isinstance(value, date):
         return value
-    text = str(value).strip()
-    for pattern in (r"^(\d{4})-(\d{1,2})-(\d{1,2})$", r"^(\d{1,2})/(\d{1,2})/(\d{4})$"):
-        if match := re.match(pattern, text):
+    return _parse_date_text(str(value).strip())
+
+
+@lru_cache(maxsize=65536)  # a million people are born on some 40,000 days
+def _parse_date_text(text: str) -> date | None:
+    for pattern in _DATE_PATTERNS:
+        if match := pattern.match(text):
             parts = [int(p) for p in match.groups()]
             year, month, day = parts if len(match.group(1)) == 4 else parts[::-1]
             try:
@@ -113,13 +133,13 @@ def _split(value) -> list[str]:
         return []
     if isinstance(value, list | tuple):
         return [str(v).strip() for v in value if str(v).strip()]
-    return [v.strip() for v in re.split(r"[;,|]", str(value)) if v.strip()]
+    return [v.strip() for v in _LIST_SEPARATORS.split(str(value)) if v.strip()]
 
 
 def _codes(out: Cleaned, raw: dict, today: date) -> None:
     sex = SEX_ALIASES.get(str(raw.get("sex") or "").strip().lower())
     if sex is None:
-        out.fail("sex", _("Sex must be one of: %(v)s.") % {"v": ", ".join(Sex.values)})
+        out.fail("sex", _("Sex must be one of: %(v)s.") % {"v": ", ".join(_SEXES)})
     out.values["sex"] = sex
 
     nationality = str(raw.get("nationality") or "").strip().upper()
@@ -129,7 +149,7 @@ def _codes(out: Cleaned, raw: dict, today: date) -> None:
     out.values["nationality"] = nationality
 
     languages = [code.lower() for code in _split(raw.get("languages"))]
-    if bad := [code for code in languages if not is_language_code(code)]:
+    if bad := [code for code in languages if not _is_language_code(code)]:
         out.fail("languages", _("Unknown language code(s): %(v)s (use ISO 639, e.g. es, mam).")
                  % {"v": ", ".join(bad)})
     out.values["languages"] = list(dict.fromkeys(languages))
@@ -151,7 +171,7 @@ def _consents(out: Cleaned, raw: dict, today: date) -> None:
     for item in raw.get("consents") or []:
         purpose = str(item.get("purpose") or "").strip()
         given = parse_date(item.get("given_on") or today)
-        if purpose not in ConsentPurpose.values:
+        if purpose not in _PURPOSES:
             out.fail("consents", _("Unknown consent purpose %(v)r.") % {"v": purpose})
         elif given is None or given > today:
             out.fail("consents", _("Consent date must be a date not in the future."))
@@ -163,6 +183,15 @@ def _consents(out: Cleaned, raw: dict, today: date) -> None:
 def clean_person(raw: dict, *, today: date, partial: bool = False) -> Cleaned:
     """Every problem with one person's values; with ``partial`` only the keys given are checked."""
     out = Cleaned()
+    if not partial:  # every check, without the bookkeeping below (an import calls this a lot)
+        _text(out, raw, "given_names", required=True, is_name=True)
+        _text(out, raw, "first_surname", required=True, is_name=True)
+        _text(out, raw, "second_surname", required=False, is_name=True)
+        _text(out, raw, "place_of_birth", required=False, is_name=False)
+        _date_of_birth(out, raw, today)
+        _consents(out, raw, today)
+        _codes(out, raw, today)
+        return out
     checks = [
         (("given_names",), lambda: _text(out, raw, "given_names", required=True, is_name=True)),
         (("first_surname",), lambda: _text(out, raw, "first_surname", required=True,
@@ -175,17 +204,14 @@ def clean_person(raw: dict, *, today: date, partial: bool = False) -> Cleaned:
         (("consents",), lambda: _consents(out, raw, today)),
     ]
     for keys, check in checks:
-        if not partial or any(k in raw for k in keys):
+        if any(k in raw for k in keys):
             check()
-    if not partial:
-        _codes(out, raw, today)
-    else:
-        sub = Cleaned()
-        _codes(sub, {**_CODE_DEFAULTS, **raw}, today)
-        for key in _CODE_DEFAULTS:
-            if key in raw:
-                out.values[key] = sub.values[key]
-                out.errors += [e for e in sub.errors if e.field == key]
+    sub = Cleaned()
+    _codes(sub, {**_CODE_DEFAULTS, **raw}, today)
+    for key in _CODE_DEFAULTS:
+        if key in raw:
+            out.values[key] = sub.values[key]
+            out.errors += [e for e in sub.errors if e.field == key]
     return out
 
 
@@ -197,7 +223,7 @@ def check_household(relationships: list[str]) -> list[FieldError]:
     """Exactly one head; every relationship known."""
     errors = []
     for index, relationship in enumerate(relationships):
-        if relationship not in Relationship.values:
+        if relationship not in _RELATIONSHIPS:
             errors.append(FieldError(f"members[{index}].relationship",
                                      _("Unknown relationship %(v)r.") % {"v": relationship}))
     heads = relationships.count(Relationship.HEAD)

@@ -2,6 +2,7 @@
 
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from acogida.accounts.web_support import actor_of, page
@@ -28,7 +29,8 @@ def summary(request):
         _table(_("By nationality"), [(f"{country_name(code)} ({code})", n)
                                      for code, n in data["nationality"].items()]),
         _table(_("Households by number of members"), [
-            (_("%(n)s members") % {"n": size}, n) for size, n in data["household_size"].items()]),
+            (ngettext("%(n)s member", "%(n)s members", int(size)) % {"n": size}, n)
+            for size, n in data["household_size"].items()]),
     ]
     return render(request, "reporting/summary.html",
                   {"total": data["total"], "as_of": data["as_of"], "tables": tables})

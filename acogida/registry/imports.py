@@ -1,0 +1,629 @@
+"""Bulk import of people and households from a CSV or XLSX file (the template in docs/import.md).
+
+One file is one all-or-nothing step: every row is read and checked by ``validation.clean_person``
+(the same rules as the API and the web form), every problem is reported at once with its
+spreadsheet row number, and only a file with no problem at all is written, in one transaction,
+through ``services.write_registrations``. A dry run does all of it but the write.
+
+A file that cannot be read as a table (wrong type, wrong encoding, wrong header) is refused before
+any row is read, with a ``BadRequest`` that says how to fix the file.
+"""
+
+import codecs
+import csv
+import gc
+import hashlib
+import io
+import os
+import re
+import secrets
+import time
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from acogida.accounts import access, audit
+from acogida.core.errors import BadRequest, FieldError, InvalidInput, NotFound
+from acogida.core.reference import SPECIFIC_NEEDS
+
+from . import services, validation
+from .models import ArrivalGroup, ConsentPurpose, RegistrationPoint, Relationship
+
+TEMPLATE_COLUMNS = (
+    "household_ref", "relationship", "given_names", "first_surname", "second_surname", "sex",
+    "date_of_birth", "age", "nationality", "place_of_birth", "languages", "phone",
+    "specific_needs", "consent_purposes", "consent_date", "registration_point", "arrival_group",
+)
+REQUIRED_COLUMNS = ("given_names", "first_surname", "sex", "nationality", "registration_point")
+LIST_SEPARATOR = ";"
+EXTENSIONS = (".csv", ".xlsx")
+WRITE_BATCH = 10_000  # people per call of services.write_registrations
+BULK_INDEX_THRESHOLD = 50_000  # people; see _bulk_indexes
+FTS_INSERT_TRIGGER = "registry_person_fts_ai"  # registry/migrations/0002_search_index.py
+STAGED_MAX_AGE = 24 * 60 * 60  # seconds
+
+_COLUMN_INDEX = {name: i for i, name in enumerate(TEMPLATE_COLUMNS)}
+_PERSON_COLUMNS = ("given_names", "first_surname", "second_surname", "sex", "date_of_birth",
+                   "age", "nationality", "place_of_birth", "languages", "phone", "specific_needs")
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0  # data rows read (blank rows are not counted)
+    people: int = 0  # people written, or that would be written
+    households: int = 0
+    errors: list[FieldError] = field(default_factory=list)
+    written: bool = False
+    import_id: str = ""  # the first 12 hex digits of the file's SHA-256, as in the audit log
+
+    def as_dict(self) -> dict:
+        return {"rows": self.rows, "people": self.people, "households": self.households,
+                "written": self.written,
+                "errors": [{"row": e.row, "field": e.field, "message": str(e.message)}
+                           for e in self.errors]}
+
+
+# ---- reading the file --------------------------------------------------------------------------
+
+def _bad(detail: str, errors: list[FieldError] | None = None) -> BadRequest:
+    return BadRequest(detail, errors or [])
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise _bad(_("The file is not UTF-8; it is UTF-16 (\"Unicode text\"). Save it as "
+                     "'CSV UTF-8' and upload again."))
+    if data.startswith(b"PK\x03\x04"):
+        raise _bad(_("This is an Excel workbook, not a CSV file: name it .xlsx, or save it as "
+                     "'CSV UTF-8' and upload again."))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        # Never decode as Latin-1 silently: "Peña" would be stored as "PeÃ±a" or "Pe?a".
+        try:
+            data.decode("cp1252")
+            looks = _("it looks like Latin-1 (Windows) text")
+        except UnicodeDecodeError:
+            looks = _("its encoding is unknown")
+        raise _bad(_("The file is not UTF-8; %(looks)s. Save it as 'CSV UTF-8' and upload "
+                     "again.") % {"looks": looks},
+                   [FieldError("file", _("The first character that is not UTF-8 is on line "
+                                         "%(line)d.") % {"line": line}, row=line)]) from None
+
+
+def _csv_rows(data: bytes) -> Iterator[list]:
+    text = _decode(data)
+    end = text.find("\n")
+    first_line = text if end < 0 else text[:end]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+
+def _xlsx_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, date | str):
+        return value
+    return str(value)
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError,
+            IndexError):
+        raise _bad(_("The file is not an Excel .xlsx workbook. Save it as 'Excel Workbook "
+                     "(.xlsx)' or as 'CSV UTF-8' and upload again.")) from None
+
+    def rows():
+        try:
+            for values in sheet.iter_rows(values_only=True):
+                yield [_xlsx_cell(v) for v in values]
+        finally:
+            book.close()
+
+    return rows()
+
+
+def _table(data: bytes, filename: str) -> Iterator[list]:
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in EXTENSIONS:
+        raise _bad(_("Upload a .csv or .xlsx file (this one is %(name)r).")
+                   % {"name": filename or ""})
+    if not data:
+        raise _bad(_("The file is empty."))
+    return _csv_rows(data) if suffix == ".csv" else _xlsx_rows(data)
+
+
+def _header(cells: list) -> list[str | None]:
+    """Column names, in the file's order; ``None`` for a blank header cell."""
+    names = [str(c).replace("\ufeff", "").strip().lower() or None for c in cells]
+    errors = []
+    for position, name in enumerate(names, start=1):
+        if name is not None and name not in _COLUMN_INDEX:
+            errors.append(FieldError(name, _("Unknown column %(name)r (column %(n)d). The "
+                                             "columns are: %(all)s.")
+                                     % {"name": name, "n": position,
+                                        "all": ", ".join(TEMPLATE_COLUMNS)}, row=1))
+    seen = set()
+    for name in names:
+        if name is not None and name in seen:
+            errors.append(FieldError(name, _("Column %(name)r appears twice.") % {"name": name},
+                                     row=1))
+        seen.add(name)
+    for name in REQUIRED_COLUMNS:
+        if name not in seen:
+            errors.append(FieldError(name, _("Required column %(name)r is missing.")
+                                     % {"name": name}, row=1))
+    if "date_of_birth" not in seen and "age" not in seen:
+        errors.append(FieldError("date_of_birth", _("Give a date_of_birth column, an age "
+                                                    "column, or both."), row=1))
+    if errors:
+        raise _bad(_("The first row is not the import template's header: fix the columns "
+                     "named and upload again."), errors)
+    return names
+
+
+# ---- checking rows -----------------------------------------------------------------------------
+
+@dataclass
+class _Row:
+    number: int  # as the user sees it in a spreadsheet: the header is row 1
+    household_ref: str
+    relationship: str
+    point: RegistrationPoint | None
+    group: ArrivalGroup | None
+    values: dict
+
+
+class _References:
+    """Registration points by code and arrival groups by name, read once per import."""
+
+    def __init__(self):
+        self.points = {p.code: p for p in RegistrationPoint.objects.all()}
+        self.points_folded = {code.casefold(): p for code, p in self.points.items()}
+        self.groups = {g.name: g for g in ArrivalGroup.objects.all()}
+        self.groups_folded = {name.casefold(): g for name, g in self.groups.items()}
+
+    def point(self, code: str) -> RegistrationPoint | None:
+        return self.points.get(code) or self.points_folded.get(code.casefold())
+
+    def group(self, name: str) -> ArrivalGroup | None:
+        return self.groups.get(name) or self.groups_folded.get(name.casefold())
+
+
+def _column_of(field_name: str, purposes: list[str], message: str) -> str:
+    if field_name != "consents":
+        return field_name
+    if any(repr(p) in message for p in purposes if p not in ConsentPurpose.values):
+        return "consent_purposes"
+    return "consent_date"
+
+
+def _check_rows(table: Iterator[list], names: list[str | None], today: date,
+                references: _References, report: ImportReport, progress=None) -> list[_Row]:
+    errors = report.errors
+    width = len(names)
+    position = {name: i for i, name in enumerate(names) if name is not None}
+    unnamed = [i for i, name in enumerate(names) if name is None]
+    person_columns = [(name, position[name]) for name in _PERSON_COLUMNS if name in position]
+    extra = [position.get(name) for name in
+             ("household_ref", "relationship", "consent_purposes", "consent_date",
+              "registration_point", "arrival_group")]
+    required = _("This field is required.")
+    clean_person = validation.clean_person
+    rows: list[_Row] = []
+    number = 1
+    for cells in table:
+        number += 1
+        if progress and not number % 20_000:
+            progress("check", number - 1, None)
+        if len(cells) < width:
+            cells = list(cells) + [""] * (width - len(cells))
+        if not any(cells):
+            continue
+        if len(cells) > width and any(c not in ("", None) for c in cells[width:]):
+            errors.append(FieldError("file", _("There are values beyond the last column of the "
+                                               "header."), row=number))
+        if unnamed and any(cells[i] not in ("", None) for i in unnamed):
+            errors.append(FieldError("file", _("There are values in a column without a name "
+                                               "in the header."), row=number))
+        (household_ref, relationship, purposes, consent_date, code, group_name) = (
+            "" if i is None else (cells[i].strip() if isinstance(cells[i], str) else cells[i])
+            for i in extra)
+        raw = {name: cells[index] for name, index in person_columns}
+        purposes = [p.strip().lower() for p in str(purposes).split(LIST_SEPARATOR) if p.strip()]
+        if purposes:
+            given_on = consent_date or today
+            raw["consents"] = [{"purpose": p, "given_on": given_on} for p in purposes]
+        cleaned = clean_person(raw, today=today)
+        if cleaned.errors:
+            for error in cleaned.errors:
+                errors.append(FieldError(_column_of(error.field, purposes, str(error.message)),
+                                         error.message, row=number))
+
+        code = str(code)
+        point = references.point(code) if code else None
+        if not code:
+            errors.append(FieldError("registration_point", required, row=number))
+        elif point is None:
+            errors.append(FieldError("registration_point", _(
+                "Unknown registration point %(v)r: use the code of a registration point "
+                "(%(known)s).") % {"v": code, "known": ", ".join(sorted(references.points))
+                                   or "-"}, row=number))
+        group_name = str(group_name)
+        group = references.group(group_name) if group_name else None
+        if group_name and group is None:
+            errors.append(FieldError("arrival_group", _("Unknown arrival group %(v)r.")
+                                     % {"v": group_name}, row=number))
+
+        household_ref = str(household_ref)
+        relationship = str(relationship).lower()
+        if household_ref and not relationship:
+            errors.append(FieldError("relationship", required, row=number))
+        elif relationship and not household_ref:
+            errors.append(FieldError("relationship", _(
+                "A relationship needs a household_ref: give both, or neither for a person "
+                "on their own."), row=number))
+        rows.append(_Row(number, household_ref, relationship, point, group, cleaned.values))
+    report.rows = len(rows)
+    return rows
+
+
+def _households(rows: list[_Row], report: ImportReport) -> list[services.NewHousehold]:
+    """Group rows into the plans ``write_registrations`` takes; household rules checked here."""
+    by_ref: dict[str, list[_Row]] = {}
+    plans = []
+    for row in rows:
+        if row.household_ref:
+            by_ref.setdefault(row.household_ref, []).append(row)
+        else:
+            plans.append(services.NewHousehold(
+                row.point, [services.NewMember("", row.values)], row.group, household=False))
+    for ref, members in by_ref.items():
+        relationships = [m.relationship for m in members]
+        for error in validation.check_household(relationships):
+            if error.field == "members":
+                rows_named = ", ".join(str(m.number) for m in members[:10])
+                if len(members) > 10:
+                    rows_named += ", …"
+                report.errors.append(FieldError("relationship", _(
+                    "Household %(ref)r (rows %(rows)s): %(message)s")
+                    % {"ref": ref, "rows": rows_named, "message": error.message},
+                    row=members[0].number))
+            else:
+                index = int(re.search(r"\[(\d+)\]", error.field).group(1))
+                if members[index].relationship:  # an empty one is already "required"
+                    report.errors.append(FieldError("relationship", _(
+                        "Unknown relationship %(v)r: use one of %(all)s.")
+                        % {"v": members[index].relationship,
+                           "all": ", ".join(Relationship.values)}, row=members[index].number))
+        head = members[0]
+        for member in members:
+            if member.relationship == Relationship.HEAD:
+                head = member
+                break
+        for member in members:
+            if member.point is not None and head.point is not None and member.point != head.point:
+                report.errors.append(FieldError("registration_point", _(
+                    "Everyone in household %(ref)r registers at the same point (the head's is "
+                    "%(code)s).") % {"ref": ref, "code": head.point.code}, row=member.number))
+            if member.group != head.group:
+                report.errors.append(FieldError("arrival_group", _(
+                    "Everyone in household %(ref)r arrives with the same group (the head's "
+                    "is %(name)r).") % {"ref": ref, "name": head.group.name if head.group
+                                        else ""}, row=member.number))
+        plans.append(services.NewHousehold(
+            head.point, [services.NewMember(m.relationship, m.values) for m in members],
+            head.group))
+    report.households = len(by_ref)
+    report.people = len(rows)
+    return plans
+
+
+def _batches(plans: list[services.NewHousehold], size: int
+             ) -> Iterator[list[services.NewHousehold]]:
+    batch, people = [], 0
+    for plan in plans:
+        batch.append(plan)
+        people += len(plan.members)
+        if people >= size:
+            yield batch
+            batch, people = [], 0
+    if batch:
+        yield batch
+
+
+@contextmanager
+def _bulk_indexes(people: int):
+    """On SQLite, a large import drops the person table's plain (non-unique) indexes and its
+    full-text insert trigger, and at the end builds the indexes again and adds the new rows to
+    the full-text index in one statement, in the same transaction: one sort per index instead of
+    a million random B-tree inserts, several times faster. A rollback brings the indexes and the
+    trigger back with everything else. Unique indexes stay: they guard registration numbers."""
+    if connection.vendor != "sqlite" or people < BULK_INDEX_THRESHOLD:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM registry_person")
+        existing, last_id = cursor.fetchone()
+        if existing > 2 * people:  # rebuilding would cost more than it saves
+            yield
+            return
+        cursor.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = "
+                       "'registry_person' AND ((type = 'index' AND sql IS NOT NULL AND sql NOT "
+                       "LIKE 'CREATE UNIQUE%%') OR (type = 'trigger' AND name = %s))",
+                       [FTS_INSERT_TRIGGER])
+        dropped = cursor.fetchall()
+        for kind, name, _sql in dropped:
+            cursor.execute(f"DROP {kind.upper()} {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        if any(name == FTS_INSERT_TRIGGER for _kind, name, _sql in dropped):
+            cursor.execute("INSERT INTO registry_person_fts(rowid, search_text) "
+                           "SELECT id, search_text FROM registry_person WHERE id > %s",
+                           [last_id])
+        for _kind, _name, sql in dropped:
+            cursor.execute(sql)
+
+
+@contextmanager
+def _no_cyclic_gc():
+    """A million rows make a million live dicts; the cyclic collector would walk them all again
+    and again (three times the cost of the checks). Nothing here makes cycles worth collecting."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def import_people(*, actor: audit.Actor, user, data: bytes, filename: str, dry_run: bool,
+                  today: date | None = None, progress=None) -> ImportReport:
+    """Check every row of the file and, when none is wrong and this is no dry run, write them all.
+
+    ``progress(stage, done, total)`` is called now and then with stage "check" or "write"
+    (the command line shows a progress bar with it).
+    """
+    access.require(user, "person.import")
+    with _no_cyclic_gc():
+        return _import(actor=actor, user=user, data=data, filename=filename, dry_run=dry_run,
+                       today=today or timezone.localdate(), progress=progress)
+
+
+def _import(*, actor, user, data, filename, dry_run, today, progress) -> ImportReport:
+    report = ImportReport(import_id=hashlib.sha256(data).hexdigest()[:12])
+    table = iter(_table(data, filename))
+    header = next(table, None)
+    if header is None or not any(str(c or "").strip() for c in header):
+        raise _bad(_("The file is empty: the first row must be the template's header."))
+    names = _header(header)
+    if progress:
+        progress("check", 0, None)
+    rows = _check_rows(table, names, today, _References(), report, progress)
+    if not rows and not report.errors:
+        raise _bad(_("The file has a header but no rows of people."))
+    plans = _households(rows, report)
+    report.errors.sort(key=lambda e: (e.row or 0))
+    if progress:
+        progress("check", len(rows), len(rows))
+    if report.errors:
+        if dry_run:
+            return report
+        raise InvalidInput(
+            _("Nothing was imported: %(n)d problem(s) in the file. Fix the rows named and upload "
+              "it again.") % {"n": len(report.errors)}, report.errors)
+    if dry_run:
+        return report
+    del rows
+    with transaction.atomic(), _bulk_indexes(report.people):
+        written = 0
+        for batch in _batches(plans, WRITE_BATCH):
+            services.write_registrations(actor=actor, user=user, plans=batch,
+                                         action="person.import",
+                                         audit_details={"import": report.import_id})
+            written += sum(len(p.members) for p in batch)
+            if progress:
+                progress("write", written, report.people)
+        audit.record(actor, "import.people", "import", report.import_id, rows=report.rows,
+                     people=report.people, households=report.households,
+                     filename=Path(filename).name[:200])
+    report.written = True
+    return report
+
+
+# ---- staging an upload between "check" and "import" (the web page) ----------------------------
+
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _staging_dir() -> Path:
+    path = Path(settings.PRIVATE_DIR) / "imports"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def _staged_paths(token: str) -> tuple[Path, Path]:
+    if not isinstance(token, str) or not _TOKEN.match(token):
+        raise NotFound(_("That upload is gone; upload the file again."))
+    directory = _staging_dir()
+    return directory / f"{token}.upload", directory / f"{token}.name"
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def _discard_old() -> None:
+    cutoff = time.time() - STAGED_MAX_AGE
+    for path in _staging_dir().iterdir():
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def stage_file(*, data: bytes, filename: str) -> str:
+    """Keep an upload for a day, readable only by this process's user; returns its token."""
+    _discard_old()
+    token = secrets.token_hex(16)
+    upload, name = _staged_paths(token)
+    _write_private(upload, data)
+    _write_private(name, Path(filename or "").name.encode())
+    return token
+
+
+def read_staged(token: str) -> tuple[bytes, str]:
+    upload, name = _staged_paths(token)
+    try:
+        return upload.read_bytes(), name.read_text()
+    except FileNotFoundError:
+        raise NotFound(_("That upload is gone; upload the file again.")) from None
+
+
+def discard_staged(token: str) -> None:
+    upload, name = _staged_paths(token)
+    upload.unlink(missing_ok=True)
+    name.unlink(missing_ok=True)
+
+
+# ---- the template ------------------------------------------------------------------------------
+
+EXAMPLE_ROWS = (
+    {"household_ref": "H1", "relationship": "head", "given_names": "María José",
+     "first_surname": "López", "second_surname": "Hernández", "sex": "female",
+     "date_of_birth": "1990-05-01", "age": "", "nationality": "HND",
+     "place_of_birth": "San Pedro Sula, Cortés", "languages": "es", "phone": "+504 9999 1234",
+     "specific_needs": "SP", "consent_purposes": "registration;contact",
+     "consent_date": "2018-10-21", "registration_point": "TAP", "arrival_group": ""},
+    {"household_ref": "H1", "relationship": "child", "given_names": "Kevin Josué",
+     "first_surname": "Mejía", "second_surname": "López", "sex": "male",
+     "date_of_birth": "", "age": "9", "nationality": "HND", "place_of_birth": "",
+     "languages": "es", "phone": "", "specific_needs": "", "consent_purposes": "registration",
+     "consent_date": "2018-10-21", "registration_point": "TAP", "arrival_group": ""},
+)
+
+# (required, Spanish, English) for each column; docs/import.md says the same at length.
+COLUMN_HELP = {
+    "household_ref": (
+        "", "Referencia del hogar dentro del archivo (p. ej. H1). Las filas con la misma "
+        "referencia forman un hogar. Vacía: persona sin hogar.",
+        "The household's reference within this file (e.g. H1). Rows sharing it form one "
+        "household. Empty: a person without a household."),
+    "relationship": (
+        "household_ref", "Parentesco con el jefe o la jefa del hogar: " +
+        ", ".join(Relationship.values) + ". Exactamente un head por hogar.",
+        "Relationship to the head of household: " + ", ".join(Relationship.values) +
+        ". Exactly one head per household."),
+    "given_names": ("✔", "Nombre(s), tal como los da la persona.",
+                    "Given name(s), exactly as the person gives them."),
+    "first_surname": ("✔", "Primer apellido (paterno).", "First (paternal) surname."),
+    "second_surname": ("", "Segundo apellido (materno).", "Second (maternal) surname."),
+    "sex": ("✔", "female / male / other (también F, M, mujer, hombre).",
+            "female / male / other (also F, M, mujer, hombre)."),
+    "date_of_birth": ("date_of_birth / age", "Fecha de nacimiento AAAA-MM-DD (o DD/MM/AAAA).",
+                      "Date of birth YYYY-MM-DD (or DD/MM/YYYY)."),
+    "age": ("date_of_birth / age", "Edad en años si no se sabe la fecha (se estima el 1 de "
+            "enero).", "Age in years when the date is not known (estimated as 1 January)."),
+    "nationality": ("✔", "Código ISO 3166-1 alfa-3: HND, SLV, GTM, NIC… XXA apátrida, XXX "
+                    "desconocida.", "ISO 3166-1 alpha-3 code: HND, SLV, GTM, NIC… XXA "
+                    "stateless, XXX unknown."),
+    "place_of_birth": ("", "Lugar de nacimiento.", "Place of birth."),
+    "languages": ("", "Códigos ISO 639 separados por ; (es;mam).",
+                  "ISO 639 codes separated by ; (es;mam)."),
+    "phone": ("", "Teléfono: dígitos, espacios y un + inicial.",
+              "Phone: digits, spaces and a leading +."),
+    "specific_needs": ("", "Necesidades específicas (códigos ACNUR) separadas por ;: " +
+                       ", ".join(SPECIFIC_NEEDS) + ".",
+                       "Specific needs (UNHCR codes) separated by ;: " +
+                       ", ".join(SPECIFIC_NEEDS) + "."),
+    "consent_purposes": ("", "Fines consentidos separados por ;: " +
+                         ", ".join(ConsentPurpose.values) + ".",
+                         "Purposes consented to, separated by ;: " +
+                         ", ".join(ConsentPurpose.values) + "."),
+    "consent_date": ("", "Fecha del consentimiento AAAA-MM-DD (vacía: la fecha de la "
+                     "importación).", "Date of consent YYYY-MM-DD (empty: the import date)."),
+    "registration_point": ("✔", "Código del punto de registro (p. ej. TAP).",
+                           "Registration point code (e.g. TAP)."),
+    "arrival_group": ("", "Nombre exacto del grupo o caravana de llegada.",
+                      "Exact name of the arrival group or caravan."),
+}
+
+
+def template_csv() -> bytes:
+    """The header and two example rows, UTF-8 with a BOM so that Excel shows the accents."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(TEMPLATE_COLUMNS)
+    for row in EXAMPLE_ROWS:
+        writer.writerow([row[name] for name in TEMPLATE_COLUMNS])
+    return codecs.BOM_UTF8 + buffer.getvalue().encode()
+
+
+def template_xlsx() -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Personas - People"
+    sheet.append(list(TEMPLATE_COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in EXAMPLE_ROWS:
+        sheet.append([row[name] for name in TEMPLATE_COLUMNS])
+    # Text cells: Excel must not turn "+504 …" into a number or "2018-10-21" into a local date.
+    for column in sheet.iter_cols(min_row=2, max_row=1 + len(EXAMPLE_ROWS)):
+        for cell in column:
+            cell.number_format = "@"
+    for index, name in enumerate(TEMPLATE_COLUMNS, start=1):
+        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = max(12, len(name) + 2)
+    sheet.freeze_panes = "A2"
+
+    notes = book.create_sheet("Instrucciones - Instructions")
+    notes.append(["columna / column", "obligatoria / required", "Español", "English",
+                  "ejemplo / example"])
+    for cell in notes[1]:
+        cell.font = Font(bold=True)
+    for name in TEMPLATE_COLUMNS:
+        required, spanish, english = COLUMN_HELP[name]
+        notes.append([name, required, spanish, english, EXAMPLE_ROWS[0][name]])
+    notes.append([])
+    notes.append(["", "", "Una fila por persona; la primera fila es el encabezado. Guarde como "
+                  "Excel (.xlsx) o 'CSV UTF-8'. Si una fila tiene un error no se importa nada: "
+                  "se listan todos los errores con su número de fila.",
+                  "One row per person; the first row is the header. Save as Excel (.xlsx) or "
+                  "'CSV UTF-8'. If any row is wrong nothing is imported: every error is listed "
+                  "with its row number."])
+    for width, letter in zip((20, 22, 60, 60, 24), "ABCDE", strict=True):
+        notes.column_dimensions[letter].width = width
+    for row in notes.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

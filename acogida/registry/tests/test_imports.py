@@ -1,0 +1,467 @@
+"""Bulk import: what a clerk uploading a spreadsheet notices — rows imported, or every problem
+listed with its row, and nothing half-written."""
+
+import csv
+import io
+import os
+import time
+from datetime import date, datetime
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import translation
+from openpyxl import Workbook, load_workbook
+
+from acogida import testing
+from acogida.accounts import audit
+from acogida.accounts.models import AuditEntry
+from acogida.core import ids
+from acogida.core.errors import BadRequest, Forbidden, InvalidInput, NotFound
+from acogida.registry import imports, selectors, services
+from acogida.registry.models import Consent, Household, HouseholdMember, Person, SpecificNeed
+
+TODAY = date(2018, 11, 20)
+ACTOR = audit.Actor.system("tests")
+HEADER = ("household_ref,relationship,given_names,first_surname,second_surname,sex,"
+          "date_of_birth,age,nationality,registration_point")
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def clerk(db):
+    testing.make_point()
+    testing.make_group()
+    return testing.make_user("registration")
+
+
+def run(user, text, *, dry_run=False, filename="people.csv", encoding="utf-8"):
+    data = text.encode(encoding) if isinstance(text, str) else text
+    return imports.import_people(actor=ACTOR, user=user, data=data, filename=filename,
+                                 dry_run=dry_run, today=TODAY)
+
+
+def csv_text(*rows, header=HEADER):
+    return "\n".join([header, *rows]) + "\n"
+
+
+def errors_of(excinfo):
+    return [(e.row, e.field) for e in excinfo.value.errors]
+
+
+def counts():
+    return (Person.objects.count(), Household.objects.count(), HouseholdMember.objects.count(),
+            Consent.objects.count(), SpecificNeed.objects.count(), AuditEntry.objects.count())
+
+
+# ---- a good file -------------------------------------------------------------------------------
+
+def test_a_family_and_a_person_alone_are_imported(clerk):
+    report = run(clerk, csv_text(
+        "H1,head,María José,López,Díaz,female,1990-05-01,,HND,TAP",
+        "H1,child,Kevin Josué,Mejía,López,M,,9,hnd,TAP",
+        ",,José,Hernández,,male,1985-03-12,,SLV,TAP"))
+    assert (report.rows, report.people, report.households, report.written) == (3, 3, 1, True)
+    assert report.errors == []
+    household = Household.objects.get()
+    members = {m.person.given_names: m.relationship for m in household.members.all()}
+    assert members == {"María José": "head", "Kevin Josué": "child"}
+    kevin = Person.objects.get(given_names="Kevin Josué")
+    assert kevin.date_of_birth == date(2009, 1, 1) and kevin.date_of_birth_estimated
+    assert kevin.nationality == "HND"
+    assert all(ids.is_valid(p.registration_number) for p in Person.objects.all())
+    assert not HouseholdMember.objects.filter(person__given_names="José").exists()
+
+
+def test_every_person_is_audited_and_the_chain_holds(clerk):
+    report = run(clerk, csv_text("H1,head,Ana,Cruz,,F,1990-01-01,,HND,TAP",
+                                 "H1,spouse,Luis,Paz,,M,1989-01-01,,HND,TAP"))
+    entries = AuditEntry.objects.filter(action="person.import")
+    assert entries.count() == 2
+    assert all(e.details["import"] == report.import_id for e in entries)
+    summary = AuditEntry.objects.get(action="import.people")
+    assert summary.object_id == report.import_id
+    assert summary.details == {"rows": 2, "people": 2, "households": 1,
+                               "filename": "people.csv"}
+    assert audit.verify_chain().ok
+
+
+def test_bulk_audit_hashes_match_the_chain_check(db):
+    actor = audit.Actor("Ñandú \"x\"", "admin", "::1")
+    audit.record_many(actor, [
+        audit.Event("person.import", "person", "K7Q2-M9XD-3F",
+                    {"b": 1, "a": ["ñ", {"z": None, "y": 1.5}], "q": "O'Neil \"x\"\n\t"}),
+        audit.Event("household.create", "household", 42, {}),
+        audit.Event("person.import", "person", "ÁÉ", {"household": None, "import": "ab"}),
+    ])
+    report = audit.verify_chain()
+    assert report.ok, report.reason
+    assert report.checked == AuditEntry.objects.count()
+
+
+def test_imported_people_are_found_by_search(clerk):
+    run(clerk, csv_text(",,María José,Hernández,López,F,1990-01-01,,HND,TAP"))
+    page = selectors.search_people(actor=ACTOR, user=clerk, q="maria hern")
+    assert [p.given_names for p in page.items] == ["María José"]
+
+
+def test_names_round_trip_exactly(clerk):
+    names = [("Ñaqui María-José", "O'Neil", "de la Peña y Núñez"),
+             ("Zoë", "Güity-Arzú", "D'Alessandro")]
+    run(clerk, csv_text(*[f",,{g},{f},{s},F,1990-01-01,,HND,TAP" for g, f, s in names]))
+    stored = set(Person.objects.values_list("given_names", "first_surname", "second_surname"))
+    assert stored == set(names)
+
+
+def test_all_optional_columns(clerk):
+    header = ",".join(imports.TEMPLATE_COLUMNS)
+    row = ("H7,head,Ana,Cruz,Paz,F,1990-01-01,,HND,Tegucigalpa,es;cab,+504 9999 1234,SP;SV,"
+           "registration;contact,2018-10-21,TAP,Caravana octubre 2018")
+    run(clerk, csv_text(row, header=header))
+    person = Person.objects.get()
+    assert person.languages == ["es", "cab"] and person.phone == "+504 9999 1234"
+    assert person.arrival_group.name == "Caravana octubre 2018"
+    assert list(person.needs.values_list("code", flat=True)) == ["SP"]
+    assert person.sensitive_needs == ["SV"]  # encrypted at rest, like the API's
+    consents = set(person.consents.values_list("purpose", "given_on"))
+    assert consents == {("registration", date(2018, 10, 21)), ("contact", date(2018, 10, 21))}
+
+
+def test_consent_date_defaults_to_the_import_date(clerk):
+    header = "given_names,first_surname,sex,age,nationality,registration_point,consent_purposes"
+    run(clerk, csv_text("Ana,Cruz,F,30,HND,TAP,registration", header=header))
+    assert Consent.objects.get().given_on == TODAY
+
+
+# ---- files that cannot be read -----------------------------------------------------------------
+
+def test_data_in_the_first_row_is_a_wrong_header(clerk):
+    with pytest.raises(BadRequest) as excinfo:
+        run(clerk, "Ana,Cruz,F,1990-01-01,HND,TAP\nLuis,Paz,M,1980-01-01,HND,TAP\n")
+    assert "header" in str(excinfo.value.detail)
+    assert ("ana" in {e.field for e in excinfo.value.errors})
+
+
+def test_an_unknown_column_is_named(clerk):
+    with pytest.raises(BadRequest) as excinfo:
+        run(clerk, csv_text(",,Ana,Cruz,,F,1990-01-01,,HND,TAP,x",
+                            header=HEADER + ",Apodo"))
+    assert errors_of(excinfo) == [(1, "apodo")]
+    assert "'apodo'" in str(excinfo.value.errors[0].message)
+    assert Person.objects.count() == 0
+
+
+def test_a_missing_required_column_is_named(clerk):
+    header = HEADER.replace(",nationality", "")
+    with pytest.raises(BadRequest) as excinfo:
+        run(clerk, csv_text(",,Ana,Cruz,,F,1990-01-01,,TAP", header=header))
+    assert errors_of(excinfo) == [(1, "nationality")]
+
+
+def test_date_of_birth_or_age_column_is_required(clerk):
+    header = "given_names,first_surname,sex,nationality,registration_point"
+    with pytest.raises(BadRequest) as excinfo:
+        run(clerk, csv_text("Ana,Cruz,F,HND,TAP", header=header))
+    assert errors_of(excinfo) == [(1, "date_of_birth")]
+
+
+def test_header_is_case_and_space_insensitive_and_in_any_order(clerk):
+    header = " Nationality ,GIVEN_NAMES,first_surname , Sex,Age,registration_point"
+    report = run(clerk, csv_text("HND,Ana,Cruz,F,30,TAP", header=header))
+    assert report.people == 1
+
+
+def test_latin1_file_is_refused_with_the_fix(clerk):
+    with pytest.raises(BadRequest) as excinfo:
+        run(clerk, csv_text(",,José,Peña,,M,1990-01-01,,HND,TAP"), encoding="cp1252")
+    message = str(excinfo.value.detail)
+    assert "UTF-8" in message and "Latin-1" in message and "CSV UTF-8" in message
+    assert excinfo.value.errors[0].row == 2  # the line with the first bad byte
+    assert Person.objects.count() == 0
+
+
+def test_utf8_with_bom_is_read(clerk):
+    data = b"\xef\xbb\xbf" + csv_text(",,José,Peña,,M,1990-01-01,,HND,TAP").encode()
+    report = run(clerk, data)
+    assert report.people == 1 and Person.objects.get().first_surname == "Peña"
+
+
+def test_semicolon_delimiter_is_sniffed(clerk):
+    text = csv_text(";;José;Peña;;M;01/05/1990;;HND;TAP", header=HEADER.replace(",", ";"))
+    run(clerk, text)
+    assert Person.objects.get().date_of_birth == date(1990, 5, 1)
+
+
+@pytest.mark.parametrize("filename, data, words", [
+    ("people.txt", b"x", "csv"),
+    ("people.csv", b"", "empty"),
+    ("people.xlsx", b"not a zip at all", "xlsx"),
+    ("people.csv", b"PK\x03\x04rest", "Excel"),
+])
+def test_unreadable_files(clerk, filename, data, words):
+    with pytest.raises(BadRequest) as excinfo:
+        run(clerk, data, filename=filename)
+    assert words.lower() in str(excinfo.value.detail).lower()
+
+
+# ---- rows that break a rule --------------------------------------------------------------------
+
+def test_every_bad_row_is_reported_and_nothing_is_written(clerk):
+    long_name = "A" * 201
+    text = csv_text(
+        ",,Ana,Cruz,,F,1990-01-01,,HND,TAP",
+        ",,Luis,Paz,,M,2019-01-01,,HND,TAP",  # born after the import date
+        ",,Rosa,Ríos,,F,1990-01-01,,ZZZ,TAP",
+        f",,{long_name},Ríos,,F,1990-01-01,,HND,TAP",
+        ",,Ma\x07ría,Ríos,,F,1990-01-01,,HND,TAP",
+        ",,Eva,Ríos,,F,1990-01-01,,HND,NOPE")
+    before = counts()
+    with pytest.raises(InvalidInput) as excinfo:
+        run(clerk, text)
+    assert errors_of(excinfo) == [(3, "date_of_birth"), (4, "nationality"), (5, "given_names"),
+                                  (6, "given_names"), (7, "registration_point")]
+    messages = [str(e.message) for e in excinfo.value.errors]
+    assert "2019-01-01" in messages[0] and "ZZZ" in messages[1]
+    assert "200" in messages[2] and "201" in messages[2]
+    assert counts() == before
+
+
+def test_dry_run_reports_errors_and_writes_nothing(clerk):
+    before = counts()
+    report = run(clerk, csv_text(",,Ana,Cruz,,F,1990-01-01,,HND,TAP",
+                                 ",,Luis,Paz,,X?,1990-01-01,,HND,TAP"), dry_run=True)
+    assert report.written is False and report.rows == 2
+    assert [(e.row, e.field) for e in report.errors] == [(3, "sex")]
+    assert counts() == before
+
+
+def test_dry_run_of_a_good_file_writes_nothing(clerk):
+    before = counts()
+    report = run(clerk, csv_text("H1,head,Ana,Cruz,,F,1990-01-01,,HND,TAP"), dry_run=True)
+    assert (report.people, report.households, report.written, report.errors) == (1, 1, False, [])
+    assert counts() == before
+
+
+def test_household_without_a_head(clerk):
+    with pytest.raises(InvalidInput) as excinfo:
+        run(clerk, csv_text("H1,spouse,Ana,Cruz,,F,1990-01-01,,HND,TAP",
+                            "H1,child,Luis,Cruz,,M,2010-01-01,,HND,TAP"))
+    assert errors_of(excinfo) == [(2, "relationship")]
+    assert "(0" in str(excinfo.value.errors[0].message)
+    assert "H1" in str(excinfo.value.errors[0].message)
+
+
+def test_household_with_two_heads(clerk):
+    with pytest.raises(InvalidInput) as excinfo:
+        run(clerk, csv_text("H1,head,Ana,Cruz,,F,1990-01-01,,HND,TAP",
+                            ",,Eva,Paz,,F,1990-01-01,,HND,TAP",
+                            "H1,head,Luis,Cruz,,M,1980-01-01,,HND,TAP"))
+    assert errors_of(excinfo) == [(2, "relationship")]
+    assert "2, 4" in str(excinfo.value.errors[0].message)
+
+
+def test_relationship_rules(clerk):
+    with pytest.raises(InvalidInput) as excinfo:
+        run(clerk, csv_text("H1,head,Ana,Cruz,,F,1990-01-01,,HND,TAP",
+                            "H1,,Luis,Cruz,,M,2010-01-01,,HND,TAP",
+                            "H1,cousin,Eva,Cruz,,F,2010-01-01,,HND,TAP",
+                            ",child,Rosa,Cruz,,F,2010-01-01,,HND,TAP"))
+    assert errors_of(excinfo) == [(3, "relationship"), (4, "relationship"),
+                                  (5, "relationship")]
+
+
+def test_blank_rows_are_skipped_and_rows_keep_their_numbers(clerk):
+    with pytest.raises(InvalidInput) as excinfo:
+        run(clerk, csv_text(",,Ana,Cruz,,F,1990-01-01,,HND,TAP", ",,,,,,,,,",
+                            ",,Luis,,,M,1990-01-01,,HND,TAP"))
+    assert errors_of(excinfo) == [(4, "first_surname")]
+
+
+def test_100000_rows_with_one_bad_row(clerk):
+    good = ",,María José,Hernández,López,F,1990-05-01,,HND,TAP"
+    rows = [good] * 100_000
+    rows[73_456] = ",,María José,Hernández,López,F,1990-05-01,,HONDURAS,TAP"
+    text = csv_text(*rows)
+    start = time.perf_counter()
+    with pytest.raises(InvalidInput) as excinfo:
+        run(clerk, text)
+    elapsed = time.perf_counter() - start
+    assert errors_of(excinfo) == [(73_458, "nationality")]
+    assert Person.objects.count() == 0
+    assert elapsed < 15
+
+
+# ---- all or nothing ----------------------------------------------------------------------------
+
+def test_a_crash_mid_import_leaves_the_data_as_it_was(clerk, monkeypatch):
+    testing.make_person(user=clerk)
+    before = counts()
+    real = services.write_registrations
+    calls = []
+
+    def crash_on_third_batch(**kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "write_registrations", crash_on_third_batch)
+    monkeypatch.setattr(imports, "WRITE_BATCH", 2)
+    monkeypatch.setattr(imports, "BULK_INDEX_THRESHOLD", 1)
+    indexes = _person_indexes()
+    rows = [f"H{i // 2},{'head' if i % 2 == 0 else 'child'},Ana,Cruz,,F,2000-01-01,,HND,TAP"
+            for i in range(10)]
+    with pytest.raises(RuntimeError):
+        run(clerk, csv_text(*rows))
+    assert len(calls) == 3
+    assert counts() == before
+    assert _person_indexes() == indexes
+    assert audit.verify_chain().ok
+
+
+def _person_indexes() -> list:
+    if connection.vendor != "sqlite":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'registry_person' "
+                       "AND type IN ('index', 'trigger') ORDER BY name")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite bulk-load path")
+def test_large_import_rebuilds_indexes_and_keeps_search(clerk, monkeypatch):
+    monkeypatch.setattr(imports, "BULK_INDEX_THRESHOLD", 1)
+    indexes = _person_indexes()
+    run(clerk, csv_text(",,Ana,Cruz,,F,1990-01-01,,HND,TAP", ",,Luis,Paz,,M,1990-01-01,,HND,TAP"))
+    assert _person_indexes() == indexes
+    testing.make_person(user=clerk, given_names="Rosa", first_surname="Cruz")  # trigger alive
+    page = selectors.search_people(actor=ACTOR, user=clerk, q="cruz")
+    assert sorted(p.given_names for p in page.items) == ["Ana", "Rosa"]
+
+
+def test_a_role_without_import_is_refused(clerk):
+    with pytest.raises(Forbidden):
+        run(testing.make_user("shelter"), csv_text(",,Ana,Cruz,,F,1990-01-01,,HND,TAP"))
+
+
+# ---- the template ------------------------------------------------------------------------------
+
+def test_csv_template_imports_cleanly(clerk):
+    data = imports.template_csv()
+    assert data.startswith(b"\xef\xbb\xbf")
+    header = next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert tuple(header) == imports.TEMPLATE_COLUMNS
+    report = run(clerk, data)
+    assert (report.people, report.households) == (2, 1)
+
+
+def test_xlsx_template_round_trip(clerk):
+    book = load_workbook(io.BytesIO(imports.template_xlsx()))
+    assert len(book.sheetnames) == 2 and "Instrucciones" in book.sheetnames[1]
+    notes = [row[0] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)]
+    assert set(imports.TEMPLATE_COLUMNS) <= set(notes)
+    sheet = book.worksheets[0]
+    columns = [c.value for c in sheet[1]]
+    # A clerk fills in a row; Excel stores the date as a date and the age as a number.
+    row = {"household_ref": "H1", "relationship": "child", "given_names": "Dayana",
+           "first_surname": "Mejía", "second_surname": "López", "sex": "F",
+           "date_of_birth": datetime(2012, 1, 5), "nationality": "HND",
+           "registration_point": "TAP", "phone": None, "age": None}
+    sheet.append([row.get(name) for name in columns])
+    sheet.append([None, None, None, None, None, None, None, 7, "SLV", None, None, 50499991234])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(InvalidInput) as excinfo:  # the last row lacks names and a point
+        run(clerk, buffer.getvalue(), filename="filled.XLSX")
+    assert {e.row for e in excinfo.value.errors} == {5}
+    sheet.delete_rows(5)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = run(clerk, buffer.getvalue(), filename="filled.xlsx")
+    assert (report.people, report.households) == (3, 1)
+    assert Person.objects.get(given_names="Dayana").date_of_birth == date(2012, 1, 5)
+    assert Person.objects.get(given_names="Kevin Josué").date_of_birth == date(2009, 1, 1)
+
+
+def test_numeric_xlsx_cells(clerk):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["given_names", "first_surname", "sex", "age", "nationality",
+                  "registration_point", "phone"])
+    sheet.append(["Ana", "Cruz", "F", 30, "HND", "TAP", 50499991234])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    run(clerk, buffer.getvalue(), filename="x.xlsx")
+    person = Person.objects.get()
+    assert person.phone == "50499991234" and person.date_of_birth == date(1988, 1, 1)
+
+
+# ---- staging an upload -------------------------------------------------------------------------
+
+def test_stage_read_discard(settings, tmp_path):
+    settings.PRIVATE_DIR = tmp_path
+    token = imports.stage_file(data=b"a,b\n", filename="../../etc/people.csv")
+    assert imports.read_staged(token) == (b"a,b\n", "people.csv")
+    files = list((tmp_path / "imports").iterdir())
+    assert all(oct(f.stat().st_mode & 0o777) == "0o600" for f in files)
+    imports.discard_staged(token)
+    with pytest.raises(NotFound):
+        imports.read_staged(token)
+
+
+@pytest.mark.parametrize("token", ["../secret_key", "", "A" * 32, "0" * 31, "0" * 32 + "/x"])
+def test_staged_token_is_checked(settings, tmp_path, token):
+    settings.PRIVATE_DIR = tmp_path
+    with pytest.raises(NotFound):
+        imports.read_staged(token)
+
+
+def test_old_staged_files_are_removed(settings, tmp_path):
+    settings.PRIVATE_DIR = tmp_path
+    old = imports.stage_file(data=b"old", filename="old.csv")
+    day_ago = time.time() - 25 * 60 * 60
+    for path in (tmp_path / "imports").iterdir():
+        os.utime(path, (day_ago, day_ago))
+    new = imports.stage_file(data=b"new", filename="new.csv")
+    with pytest.raises(NotFound):
+        imports.read_staged(old)
+    assert imports.read_staged(new) == (b"new", "new.csv")
+
+
+# ---- the command line --------------------------------------------------------------------------
+
+def test_command_dry_run(clerk, tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text(csv_text("H1,head,Ana,Cruz,,F,1990-01-01,,HND,TAP"))
+    out = io.StringIO()
+    call_command("import", "people", str(path), "--dry-run", stdout=out)
+    assert "would import 1 people in 1 households" in out.getvalue()
+    assert Person.objects.count() == 0
+    call_command("import", "people", str(path), stdout=out)
+    assert Person.objects.count() == 1
+    assert AuditEntry.objects.filter(action="person.import", actor="cli").count() == 1
+
+
+def test_command_lists_errors_and_fails(clerk, tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text(csv_text(",,Ana,Cruz,,F,1990-01-01,,ZZZ,TAP", ",,Luis,Paz,,M,,,HND,TAP"))
+    out = io.StringIO()
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import", "people", str(path), "--dry-run", stdout=out)
+    assert "2 problem(s)" in str(excinfo.value)
+    lines = out.getvalue().splitlines()
+    assert any(line.startswith("row 2, nationality:") for line in lines)
+    assert any(line.startswith("row 3, date_of_birth:") for line in lines)
+
+
+def test_command_refuses_an_unreadable_file(clerk, tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_bytes("given_names\nPeña\n".encode("cp1252"))
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import", "people", str(path), stdout=io.StringIO())
+    assert "UTF-8" in str(excinfo.value)

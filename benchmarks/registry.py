@@ -1,0 +1,286 @@
+"""Registry benchmark: bulk import rate, name search and duplicate check at caravan scale.
+
+    python benchmarks/registry.py --people 1000000 [--database-url URL] [--seed S]
+
+A fresh database (SQLite in a temporary data dir, or a new PostgreSQL database ``acogida_bench``
+created next to the one in --database-url and dropped at the end) is migrated, a synthetic caravan
+is generated as an import-template CSV and imported through ``imports.import_people`` (the same
+checks as ``acogida import people``), then searches and duplicate checks with realistic queries
+are timed. Targets on a 2-core machine: import >= 20,000 people/s, search p95 <= 50 ms,
+duplicate check p95 <= 100 ms.
+"""
+
+import argparse
+import csv
+import io
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+TARGETS = {"import": 20_000, "search": 50.0, "duplicates": 100.0}
+BENCH_DB = "acogida_bench"
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--seed", type=int, default=2018)
+    parser.add_argument("--queries", type=int, default=300, help="timed queries of each kind")
+    parser.add_argument("--profile", default="", help="write a cProfile of the import here")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the data dir and the database for a closer look")
+    return parser.parse_args(argv)
+
+
+# ---- a synthetic caravan (used only when acogida.registry.synthetic is missing) ----------------
+
+def _zipf(words: str):
+    items = words.split()
+    return items, [1 / (rank + 1) ** 0.9 for rank in range(len(items))]
+
+
+_SURNAMES = _zipf("Hernández López Martínez García Rodríguez Mejía Flores Cruz Reyes Ramírez "
+                  "Aguilar Castillo Díaz Pérez Sánchez Romero Velásquez Zelaya Maldonado Orellana "
+                  "Gómez Ramos Morales Rivera Ortiz Vásquez Mendoza Núñez Sosa Torres Paz Castro")
+_MEN = _zipf("José Carlos Luis Kevin Jorge Mario Wilmer Óscar Marvin Elvin Nelson Denis Edwin "
+             "Josué Cristian Brayan Selvin Henry Walter Juan Francisco Santos Pedro")
+_WOMEN = _zipf("María Karla Sandra Ana Dania Wendy Yolanda Suyapa Maritza Yesenia Glenda Lesly "
+               "Daniela Alejandra Nohemí Reina Rosa Marta Blanca Sonia Iris Dilcia Xiomara")
+
+
+def _own_rows(people: int, seed: int):
+    rng = random.Random(seed)
+    nationality = (["HND", "SLV", "GTM", "NIC"], [72, 16, 10, 2])
+    made, household = 0, 0
+    while made < people:
+        size = rng.choice((1, 1, 1, 2, 3, 4, 5))
+        household += 1
+        ref = f"H{household}" if size > 1 else ""
+        nat = rng.choices(*nationality)[0]
+        father, mother = rng.choices(*_SURNAMES, k=2)
+        for index in range(min(size, people - made)):
+            child = index >= 2
+            sex = rng.choice(("female", "male"))
+            names = _WOMEN if sex == "female" else _MEN
+            age = rng.randrange(0, 18) if child else rng.randrange(18, 60)
+            yield {"household_ref": ref, "relationship": "" if not ref else
+                   ("head" if index == 0 else "spouse" if index == 1 else "child"),
+                   "given_names": rng.choices(*names)[0],
+                   "first_surname": father if child or index == 0 else mother,
+                   "second_surname": mother if child else rng.choices(*_SURNAMES)[0],
+                   "sex": sex, "date_of_birth": date(2018 - age, rng.randrange(1, 13),
+                                                     rng.randrange(1, 29)).isoformat(),
+                   "age": "", "nationality": nat, "place_of_birth": "", "languages": "es",
+                   "phone": "", "specific_needs": "", "consent_purposes": "registration",
+                   "consent_date": "2018-10-21", "registration_point": "TAP",
+                   "arrival_group": ""}
+            made += 1
+
+
+def caravan_csv(people: int, seed: int) -> tuple[bytes, list[dict]]:
+    try:
+        from acogida.registry.synthetic import caravan_rows
+        rows = caravan_rows(people, seed)
+    except ImportError:
+        rows = _own_rows(people, seed)
+    from acogida.registry.imports import TEMPLATE_COLUMNS
+
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=TEMPLATE_COLUMNS)
+    writer.writeheader()
+    sample, rng = [], random.Random(seed + 1)
+    for index, row in enumerate(rows):
+        writer.writerow(row)
+        if len(sample) < 2000:  # reservoir: people to look up later
+            sample.append(row)
+        elif (slot := rng.randrange(index + 1)) < 2000:
+            sample[slot] = row
+    return buffer.getvalue().encode(), sample
+
+
+# ---- the database ----------------------------------------------------------------------------
+
+def setup_environment(database_url: str) -> str:
+    os.environ["ACOGIDA_DATA_DIR"] = tempfile.mkdtemp(prefix="acogida-bench-")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "acogida.settings")
+    if database_url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+
+        base = database_url.rsplit("/", 1)[0]
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+        os.environ["DATABASE_URL"] = f"{base}/{BENCH_DB}"
+    elif database_url:
+        os.environ["DATABASE_URL"] = database_url
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    return os.environ.get("DATABASE_URL", "sqlite (temporary data dir)")
+
+
+def drop_database(database_url: str) -> None:
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        return
+    from django.db import connections
+
+    connections.close_all()
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+
+
+# ---- measuring -------------------------------------------------------------------------------
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def timed(calls) -> list[float]:
+    out = []
+    for call in calls:
+        start = time.perf_counter()
+        call()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def search_queries(sample: list[dict], count: int, rng: random.Random) -> list[str]:
+    from acogida.core.names import fold
+
+    queries = ["maria jose lopez", "hernandez", "lopez", "maria", "jose luis hernandez"]
+    kinds = ("surname", "given+surname", "prefix", "both surnames", "prefix+prefix")
+    while len(queries) < count:
+        row = rng.choice(sample)
+        given = fold(row["given_names"]).split()[0]
+        first = fold(row["first_surname"]).split()[-1]
+        second = fold(row["second_surname"]).split()[-1] if row["second_surname"] else first
+        kind = rng.choice(kinds)
+        queries.append({
+            "surname": first,
+            "given+surname": f"{given} {first}",
+            "prefix": first[:3],
+            "both surnames": f"{first} {second}",
+            "prefix+prefix": f"{given[:3]} {first[:4]}",
+        }[kind])
+    return queries
+
+
+def run(args) -> int:
+    url = setup_environment(args.database_url)
+    from django.db import connection
+
+    from acogida.accounts import audit
+    from acogida.accounts.models import User
+    from acogida.registry import imports, selectors
+    from acogida.testing import make_group, make_point
+
+    try:
+        from acogida.registry.synthetic import ARRIVAL_GROUP, REGISTRATION_POINTS
+        for point in REGISTRATION_POINTS:
+            make_point(point.code, point.name, point.state, point.municipality)
+        make_group(ARRIVAL_GROUP["name"])
+    except ImportError:
+        make_point()
+    user = User(username="bench", role="admin")
+    actor = audit.Actor.system("benchmark")
+
+    print(f"database: {connection.vendor} ({url}); data dir {os.environ['ACOGIDA_DATA_DIR']}")
+    start = time.perf_counter()
+    data, sample = caravan_csv(args.people, args.seed)
+    print(f"generated {args.people:,} rows ({len(data) / 1e6:.0f} MB CSV) in "
+          f"{time.perf_counter() - start:.1f} s")
+
+    profiler = None
+    if args.profile:
+        import cProfile
+        profiler = cProfile.Profile()
+        profiler.enable()
+    start = time.perf_counter()
+    report = imports.import_people(actor=actor, user=user, data=data, filename="caravan.csv",
+                                   dry_run=False)
+    elapsed = time.perf_counter() - start
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+    rate = report.people / elapsed
+    print(f"imported {report.people:,} people in {report.households:,} households "
+          f"in {elapsed:.1f} s ({len(report.errors)} errors)")
+    del data
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+    rng = random.Random(args.seed + 2)
+    queries = search_queries(sample, args.queries, rng)
+    for q in queries[:20]:  # warm the caches, as a running server has them
+        selectors.search_people(actor=actor, user=user, q=q)
+    search = timed(lambda q=q: selectors.search_people(actor=actor, user=user, q=q)
+                   for q in queries)
+
+    people = [rng.choice(sample) for _ in range(args.queries)]
+
+    def check(row):
+        values = {key: row[key] for key in ("given_names", "first_surname", "second_surname",
+                                            "sex", "nationality")}
+        if row["date_of_birth"]:
+            values["date_of_birth"] = row["date_of_birth"]
+        else:
+            values["age"] = int(row["age"])
+        return lambda: selectors.duplicate_candidates(actor=actor, user=user, values=values)
+
+    for row in people[:20]:
+        check(row)()
+    duplicates = timed(check(row) for row in people)
+
+    lines = [
+        ("bulk import", f"{rate:,.0f} people/s", "", f">= {TARGETS['import']:,} people/s",
+         rate >= TARGETS["import"]),
+        ("name search", f"{statistics.median(search):.1f} ms", f"{percentile(search, 95):.1f} ms",
+         f"p95 <= {TARGETS['search']:.0f} ms", percentile(search, 95) <= TARGETS["search"]),
+        ("duplicate check", f"{statistics.median(duplicates):.1f} ms",
+         f"{percentile(duplicates, 95):.1f} ms", f"p95 <= {TARGETS['duplicates']:.0f} ms",
+         percentile(duplicates, 95) <= TARGETS["duplicates"]),
+    ]
+    print()
+    print(f"{args.people:,} people on {connection.vendor}")
+    print(f"{'':16} {'rate / p50':>18} {'p95':>10}   {'target':<22} met")
+    for name, p50, p95, target, ok in lines:
+        print(f"{name:16} {p50:>18} {p95:>10}   {target:<22} {'yes' if ok else 'NO'}")
+    slow = sorted(zip(search, queries, strict=True), reverse=True)[:5]
+    print("slowest searches: " + ", ".join(f"{q!r} {ms:.0f} ms" for ms, q in slow))
+    return 0
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        return run(args)
+    finally:
+        if not args.keep:
+            drop_database(args.database_url)
+        if not args.keep and os.environ.get("ACOGIDA_DATA_DIR", "").startswith(
+                tempfile.gettempdir()):
+            shutil.rmtree(os.environ["ACOGIDA_DATA_DIR"], ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
