@@ -1,0 +1,67 @@
+"""Every web page × every role: shown or refused as accounts.access says.
+
+Each named page is mapped to the action that governs it; a page without an entry here fails
+the first test, so a new page cannot be added without deciding who may open it.
+"""
+
+import pytest
+from django.urls import get_resolver, reverse
+
+from acogida import testing
+from acogida.accounts import access
+
+PAGES = {
+    # name: (action or None for "any logged-in user", GET arguments)
+    "home": (None, {}),
+    "person-search": ("person.read", {"q": "hernandez"}),
+    "person-detail": ("person.read", {}),
+    "household-detail": ("household.read", {}),
+    "household-register": ("household.write", {}),
+    "household-member-row": ("household.write", {}),
+    "people-import": ("person.import", {}),
+    "people-import-template": ("person.import", {}),
+    "audit-trail": ("audit.read", {}),
+    "stats-summary": ("stats.read", {}),
+}
+NOT_PAGES = {"login", "logout", "set_language", "person-photo", "duplicate-hints", "issuer-keys",
+             "people-import-confirm"}  # POST-only, public, or covered by their own tests
+
+
+def named_routes() -> set[str]:
+    names = set()
+    for key in get_resolver().reverse_dict:
+        if isinstance(key, str):
+            names.add(key)
+    return names
+
+
+def test_every_page_has_an_access_entry():
+    web = {n for n in named_routes() if not n.startswith("api-v1")}
+    missing = web - set(PAGES) - NOT_PAGES
+    assert not missing, f"pages without an access entry: {sorted(missing)}"
+
+
+@pytest.fixture
+def world(db):
+    household = testing.make_household()
+    member = household.members.select_related("person").first()
+    return {"person-detail": [member.person.registration_number],
+            "household-detail": [household.number], "people-import-template": ["csv"]}
+
+
+@pytest.mark.parametrize("role", access.ROLES)
+def test_page_matrix(client, world, role):
+    client.force_login(testing.make_user(role))
+    for name, (action, query) in PAGES.items():
+        response = client.get(reverse(name, args=world.get(name, [])), query)
+        allowed = action is None or role in access.PERMISSIONS[action]
+        if allowed:
+            assert response.status_code in (200, 302), (role, name, response.status_code)
+        else:
+            assert response.status_code == 403, (role, name, response.status_code)
+
+
+def test_pages_need_a_login(client, world):
+    for name in PAGES:
+        response = client.get(reverse(name, args=world.get(name, [])))
+        assert response.status_code == 302 and "/login/" in response["Location"], name
