@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from acogida.accounts.api import router as accounts_router
 from acogida.accounts.api_support import API_AUTH
 from acogida.core.errors import DomainError
+from acogida.documents.api import router as documents_router
 from acogida.registry.api import router as registry_router
 from acogida.registry.api_imports import router as imports_router
 from acogida.reporting.api import router as reporting_router
@@ -30,6 +31,7 @@ api.add_router("", registry_router)
 api.add_router("", imports_router)
 api.add_router("", accounts_router)
 api.add_router("", reporting_router)
+api.add_router("", documents_router)
 
 
 def _error(request, status: int, detail: str, errors: list | None = None):

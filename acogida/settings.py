@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "acogida.core",
     "acogida.accounts",
     "acogida.registry",
+    "acogida.documents",
     "acogida.reporting",
 ]
 

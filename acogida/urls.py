@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("acogida.accounts.urls")),
     path("", include("acogida.registry.urls")),
     path("", include("acogida.reporting.urls")),
+    path("", include("acogida.documents.urls")),
 ]

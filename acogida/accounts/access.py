@@ -35,6 +35,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # the registry's lookup lists (registration points, arrival groups)
     "reference.read": frozenset(_OPERATIONAL | {"coordinator"}),
     "reference.write": frozenset({"admin"}),
+    # documents: temporary ID cards and work permits
+    "document.read": frozenset(_OPERATIONAL),
+    "document.issue.temporary_id": frozenset({"registration", "caseworker", "admin"}),
+    "document.issue.work_permit": frozenset({"caseworker", "admin"}),
+    "document.print": frozenset({"registration", "caseworker", "admin"}),
+    "document.hand_over": frozenset({"registration", "caseworker", "admin"}),
+    "document.revoke": frozenset({"registration", "caseworker", "admin"}),
+    "document.keys.rotate": frozenset({"admin"}),
     # aggregates, never names
     "stats.read": frozenset({"coordinator", "admin"}),
     # audit trail

@@ -14,7 +14,7 @@ from acogida.accounts import access
 from acogida.accounts.web_support import actor_of, page
 from acogida.core.errors import BadRequest, InvalidInput, NotFound
 
-from . import imports
+from . import import_files, imports
 
 SESSION_KEY = "import_tokens"
 SHOWN_ERRORS = 500
@@ -53,7 +53,7 @@ def people_import(request):
         }, status=400)
     token = ""
     if not report.errors:
-        token = imports.stage_file(data=data, filename=filename)
+        token = import_files.stage_file(data=data, filename=filename)
         request.session[SESSION_KEY] = [*request.session.get(SESSION_KEY, [])[-9:], token]
     return _preview(request, report, token=token, filename=filename,
                     status=422 if report.errors else 200)
@@ -68,7 +68,7 @@ def people_import_confirm(request):
         messages.error(request, _("That upload is no longer waiting; upload the file again."))
         return redirect("people-import")
     try:
-        data, filename = imports.read_staged(token)
+        data, filename = import_files.read_staged(token)
     except NotFound:
         messages.error(request, _("That upload is no longer waiting; upload the file again."))
         return redirect("people-import")
@@ -83,7 +83,7 @@ def people_import_confirm(request):
     finally:
         request.session[SESSION_KEY] = [t for t in request.session.get(SESSION_KEY, [])
                                         if t != token]
-    imports.discard_staged(token)
+    import_files.discard_staged(token)
     return render(request, "registry/import_result.html", {"report": report,
                                                            "filename": filename})
 
@@ -95,6 +95,6 @@ def people_import_template(request, fmt: str):
     if fmt not in TEMPLATES:
         raise Http404(_("Templates are CSV or XLSX."))
     content_type, maker = TEMPLATES[fmt]
-    response = HttpResponse(getattr(imports, maker)(), content_type=content_type)
+    response = HttpResponse(getattr(import_files, maker)(), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="acogida-people.{fmt}"'
     return response

@@ -2,21 +2,16 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
-from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 
 from acogida.core.fields import EncryptedJSONField
 from acogida.core.reference import SPECIFIC_NEEDS
 
 
-class PrivateStorage(LazyObject):
-    """Uploads kept under the data dir with no public URL: served only through access checks."""
-
-    def _setup(self):
-        self._wrapped = FileSystemStorage(location=settings.PRIVATE_DIR, base_url=None)
-
-
-private_storage = PrivateStorage()
+def private_storage() -> FileSystemStorage:
+    """Uploads kept under the data dir with no public URL: served only through access checks.
+    A callable, so that migrations name it instead of freezing one machine's data dir."""
+    return FileSystemStorage(location=settings.PRIVATE_DIR, base_url=None)
 
 
 class Sex(models.TextChoices):

@@ -12,7 +12,8 @@ from acogida import testing
 from acogida.accounts import access
 from acogida.api import api
 
-PUBLIC: set[tuple[str, str]] = set()  # (method, path) reachable without login: none yet
+# (method, path) reachable without login
+PUBLIC: set[tuple[str, str]] = {("POST", "/documents/verify"), ("GET", "/documents/revocations")}
 
 
 def api_routes() -> list[tuple[str, str, str | None]]:
@@ -42,7 +43,12 @@ def test_every_route_declares_a_known_action():
 def world(db):
     household = testing.make_household()
     person = household.members.first().person
-    return {"registration_number": person.registration_number, "id": household.number}
+    from acogida.documents.services import issue_temporary_id
+
+    document = issue_temporary_id(actor=testing.SYSTEM, user=testing.make_user("admin"),
+                                  registration_number=person.registration_number)
+    return {"registration_number": person.registration_number, "id": household.number,
+            "number": document.number}
 
 
 def _url(path: str, world: dict) -> str:

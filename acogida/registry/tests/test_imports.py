@@ -18,7 +18,7 @@ from acogida.accounts import audit
 from acogida.accounts.models import AuditEntry
 from acogida.core import ids
 from acogida.core.errors import BadRequest, Forbidden, InvalidInput, NotFound
-from acogida.registry import imports, selectors, services
+from acogida.registry import import_files, imports, selectors, services
 from acogida.registry.models import Consent, Household, HouseholdMember, Person, SpecificNeed
 
 TODAY = date(2018, 11, 20)
@@ -352,7 +352,7 @@ def test_a_role_without_import_is_refused(clerk):
 # ---- the template ------------------------------------------------------------------------------
 
 def test_csv_template_imports_cleanly(clerk):
-    data = imports.template_csv()
+    data = import_files.template_csv()
     assert data.startswith(b"\xef\xbb\xbf")
     header = next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert tuple(header) == imports.TEMPLATE_COLUMNS
@@ -361,7 +361,7 @@ def test_csv_template_imports_cleanly(clerk):
 
 
 def test_xlsx_template_round_trip(clerk):
-    book = load_workbook(io.BytesIO(imports.template_xlsx()))
+    book = load_workbook(io.BytesIO(import_files.template_xlsx()))
     assert len(book.sheetnames) == 2 and "Instrucciones" in book.sheetnames[1]
     notes = [row[0] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)]
     assert set(imports.TEMPLATE_COLUMNS) <= set(notes)
@@ -405,32 +405,32 @@ def test_numeric_xlsx_cells(clerk):
 
 def test_stage_read_discard(settings, tmp_path):
     settings.PRIVATE_DIR = tmp_path
-    token = imports.stage_file(data=b"a,b\n", filename="../../etc/people.csv")
-    assert imports.read_staged(token) == (b"a,b\n", "people.csv")
+    token = import_files.stage_file(data=b"a,b\n", filename="../../etc/people.csv")
+    assert import_files.read_staged(token) == (b"a,b\n", "people.csv")
     files = list((tmp_path / "imports").iterdir())
     assert all(oct(f.stat().st_mode & 0o777) == "0o600" for f in files)
-    imports.discard_staged(token)
+    import_files.discard_staged(token)
     with pytest.raises(NotFound):
-        imports.read_staged(token)
+        import_files.read_staged(token)
 
 
 @pytest.mark.parametrize("token", ["../secret_key", "", "A" * 32, "0" * 31, "0" * 32 + "/x"])
 def test_staged_token_is_checked(settings, tmp_path, token):
     settings.PRIVATE_DIR = tmp_path
     with pytest.raises(NotFound):
-        imports.read_staged(token)
+        import_files.read_staged(token)
 
 
 def test_old_staged_files_are_removed(settings, tmp_path):
     settings.PRIVATE_DIR = tmp_path
-    old = imports.stage_file(data=b"old", filename="old.csv")
+    old = import_files.stage_file(data=b"old", filename="old.csv")
     day_ago = time.time() - 25 * 60 * 60
     for path in (tmp_path / "imports").iterdir():
         os.utime(path, (day_ago, day_ago))
-    new = imports.stage_file(data=b"new", filename="new.csv")
+    new = import_files.stage_file(data=b"new", filename="new.csv")
     with pytest.raises(NotFound):
-        imports.read_staged(old)
-    assert imports.read_staged(new) == (b"new", "new.csv")
+        import_files.read_staged(old)
+    assert import_files.read_staged(new) == (b"new", "new.csv")
 
 
 # ---- the command line --------------------------------------------------------------------------

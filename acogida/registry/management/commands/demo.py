@@ -32,6 +32,7 @@ from acogida.accounts.models import User
 from acogida.core import ids
 from acogida.core.errors import DomainError
 from acogida.core.serving import serve
+from acogida.documents.demo import seed_documents
 from acogida.registry import imports, synthetic
 from acogida.registry.models import ArrivalGroup, Household, Person, RegistrationPoint
 
@@ -210,6 +211,10 @@ class Command(BaseCommand):
                 raise CommandError(f"the demo caravan was not imported: {exc}") from exc
         console.print(f"Seeded {result.people:,} people in {result.households:,} households "
                       f"(seed {seed}).")
+        with console.status("Issuing temporary IDs and work permits"):
+            documents = seed_documents(actor=ACTOR, seed=seed)
+        console.print("Documents: " + ", ".join(f"{n:,} {kind.replace('_', ' ')}"
+                                                for kind, n in documents.items()) + ".")
 
     def print_logins(self, console: Console, shown: dict[str, str], host: str,
                      port: int) -> None:
