@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from functools import cache
 
 import pycountry
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
 EXTRA_NATIONALITIES = {"XXA": gettext_noop("Stateless"), "XXX": gettext_noop("Unknown")}
 
