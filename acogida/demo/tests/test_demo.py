@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 
 from acogida.accounts.access import ROLES
 from acogida.accounts.models import AuditEntry, User
-from acogida.registry.management.commands import demo
+from acogida.demo.management.commands import demo
 from acogida.registry.models import (
     ArrivalGroup,
     Household,
