@@ -5,6 +5,7 @@ Every error leaves as ``{"detail": "...", "errors": [{"field": "...", "message":
 
 import logging
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -58,6 +59,16 @@ def validation_error(request, exc: ValidationError):
     errors = [{"field": _location(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
               for e in exc.errors]
     return _error(request, 422, _("The request has invalid or missing fields."), errors)
+
+
+@api.exception_handler(DjangoValidationError)
+def model_validation_error(request, exc: DjangoValidationError):
+    """A model's own check caught what a service's rules should have: still the client's input,
+    so a 422 that names the field, never a 500."""
+    errors = [{"field": name, "message": str(message)}
+              for name, messages in getattr(exc, "message_dict", {"": exc.messages}).items()
+              for message in messages]
+    return _error(request, 422, _("The request has invalid fields."), errors)
 
 
 @api.exception_handler(AuthenticationError)

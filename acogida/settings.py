@@ -142,6 +142,10 @@ X_FRAME_OPTIONS = "DENY"
 if os.environ.get("ACOGIDA_HTTPS") == "1":
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 
+# Rate limits count by REMOTE_ADDR only. Behind a proxy, waitress rewrites REMOTE_ADDR from
+# X-Forwarded-For (ACOGIDA_TRUSTED_PROXY, core/serving.py); a client's own header is never believed.
+NINJA_NUM_PROXIES = 0
+
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", "Español"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]

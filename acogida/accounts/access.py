@@ -36,7 +36,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reference.read": frozenset(_OPERATIONAL | {"coordinator"}),
     "reference.write": frozenset({"admin"}),
     # documents: temporary ID cards and work permits
-    "document.read": frozenset(_OPERATIONAL),
+    # the documents themselves (numbers, states, history) are for those who issue them; the
+    # other operational roles learn only whether a person holds a valid one
+    "document.read": frozenset({"registration", "caseworker", "admin"}),
+    "document.status": frozenset(_OPERATIONAL),
     "document.issue.temporary_id": frozenset({"registration", "caseworker", "admin"}),
     "document.issue.work_permit": frozenset({"caseworker", "admin"}),
     "document.print": frozenset({"registration", "caseworker", "admin"}),
@@ -50,7 +53,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.verify": frozenset({"admin"}),
     # accounts
     "user.manage": frozenset({"admin"}),
-    "token.own": frozenset(ROLES),
 }
 
 # Groups of a person's fields; "identity" is what any reader of a person sees.

@@ -43,10 +43,39 @@ class Actor:
 
 @dataclass
 class Event:
+    """``subject``: the registration number of the person whose data this touches (a document's
+    holder, a household member), so that a person's trail finds every event about them. For a
+    person event it is the person's own number."""
+
     action: str
     object_type: str = ""
     object_id: str = ""
     details: dict = field(default_factory=dict)
+    subject: str = ""
+
+    def __post_init__(self):
+        self.object_id = str(self.object_id)
+        self.details = _plain(self.details)
+
+    def with_subject(self) -> "Event":
+        if not self.subject and self.object_type == "person":
+            self.subject = self.object_id
+        return self
+
+
+def _plain(value):
+    """Details as JSON keeps them on both databases: PostgreSQL's jsonb rewrites floats
+    (1e16 comes back as 10000000000000000), which would change the hash, so numbers that are
+    not whole are kept as text."""
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
 
 
 def _canonical(seq: int, at: datetime, actor: Actor, event: Event, prev_hash: str) -> bytes:
@@ -62,12 +91,14 @@ def _canonical(seq: int, at: datetime, actor: Actor, event: Event, prev_hash: st
         "details": event.details,
         "prev_hash": prev_hash,
     }
+    if event.subject:  # absent when empty: entries written before subjects existed still verify
+        body["subject"] = event.subject
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def record(actor: Actor, action: str, object_type: str = "", object_id: str = "",
-           **details) -> None:
-    record_many(actor, [Event(action, object_type, str(object_id), details)])
+           subject: str = "", **details) -> None:
+    record_many(actor, [Event(action, object_type, str(object_id), details, subject)])
 
 
 def _encoder():
@@ -85,7 +116,7 @@ def _encoder():
 
 def record_many(actor: Actor, events: Iterable[Event]) -> int:
     """Append events in one step (a bulk import writes thousands at once)."""
-    events = list(events)
+    events = [event.with_subject() for event in events]
     if not events:
         return 0
     dumps, details_dumps = _encoder()
@@ -108,16 +139,17 @@ def record_many(actor: Actor, events: Iterable[Event]) -> int:
                 start = starts[action] = '{"action":' + dumps(action) + middle
             details = details_dumps(event.details)
             object_id = str(event.object_id)
+            subject = event.subject
             body = (f'{start}{details},"object_id":{dumps(object_id)},'
                     f'"object_type":{dumps(event.object_type)},"prev_hash":"{prev}",'
-                    f'"seq":{seq}}}')
+                    f'"seq":{seq}' + (f',"subject":{dumps(subject)}}}' if subject else "}"))
             digest = sha256((prev + body).encode()).hexdigest()
             rows.append((seq, at_db, actor.username, actor.role, action, event.object_type,
-                         object_id, actor.client_address,
+                         object_id, subject, actor.client_address,
                          details, prev, digest))
             prev = digest
         columns = ("seq", "at", "actor", "actor_role", "action", "object_type", "object_id",
-                   "client_address", "details", "prev_hash", "hash")
+                   "subject", "client_address", "details", "prev_hash", "hash")
         quote = connection.ops.quote_name  # names from the model, not input
         table, names, marks = (quote(AuditEntry._meta.db_table), ", ".join(map(quote, columns)),
                                ", ".join(["%s"] * len(columns)))
@@ -155,7 +187,7 @@ def verify_chain() -> ChainReport:
     prev, expected_seq, checked = GENESIS, 1, 0
     for row in _rows():
         actor = Actor(row.actor, row.actor_role, row.client_address)
-        event = Event(row.action, row.object_type, row.object_id, row.details)
+        event = Event(row.action, row.object_type, row.object_id, row.details, row.subject)
         if row.seq != expected_seq:
             return ChainReport(False, checked, expected_seq,
                                f"entry {expected_seq} is missing (next is {row.seq})")

@@ -21,9 +21,10 @@ class ApiToken(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     digest = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=8, help_text="first characters, to tell tokens apart")
+    prefix = models.CharField(max_length=12, help_text="first characters, to tell tokens apart")
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     @staticmethod
@@ -49,6 +50,8 @@ class AuditEntry(models.Model):
     action = models.CharField(max_length=60)
     object_type = models.CharField(max_length=40, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
+    # Whose data: a person's registration number (see audit.Event); a person's trail reads this.
+    subject = models.CharField(max_length=20, blank=True, default="")
     client_address = models.CharField(max_length=64, blank=True)
     details = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
@@ -58,7 +61,8 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id", "seq"])]
+        indexes = [models.Index(fields=["object_type", "object_id", "seq"]),
+                   models.Index(fields=["subject", "seq"])]
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -1,4 +1,8 @@
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from acogida.core import ids
+from acogida.core.errors import FieldError, InvalidInput
 
 from . import access, audit
 from .models import AuditEntry
@@ -7,6 +11,11 @@ from .models import AuditEntry
 def person_trail(*, actor: audit.Actor, user, registration_number: str,
                  limit: int = 500) -> QuerySet[AuditEntry]:
     access.require(user, "audit.read")
+    if not ids.is_valid(registration_number):
+        raise InvalidInput(_("Not a registration number."), [FieldError(
+            "person", _("Give a registration number such as K7Q2-M9XD-3F."))])
+    registration_number = ids.normalize(registration_number)
     audit.record(actor, "audit.read", "person", registration_number)
-    return list(AuditEntry.objects.filter(object_type="person", object_id=registration_number)
-                .order_by("seq")[:limit])
+    about = Q(subject=registration_number) | Q(object_type="person",
+                                               object_id=registration_number)
+    return list(AuditEntry.objects.filter(about).order_by("seq")[:max(1, min(limit, 5000))])

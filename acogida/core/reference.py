@@ -77,3 +77,13 @@ SPECIFIC_NEEDS = {
     ]
 }
 SENSITIVE_NEEDS = frozenset(code for code, n in SPECIFIC_NEEDS.items() if n.sensitive)
+
+
+# The 32 federal entities of Mexico, as a permit's "valid in" lists them.
+MEXICAN_STATES = (
+    "Aguascalientes", "Baja California", "Baja California Sur", "Campeche", "Chiapas",
+    "Chihuahua", "Ciudad de México", "Coahuila", "Colima", "Durango", "Estado de México",
+    "Guanajuato", "Guerrero", "Hidalgo", "Jalisco", "Michoacán", "Morelos", "Nayarit",
+    "Nuevo León", "Oaxaca", "Puebla", "Querétaro", "Quintana Roo", "San Luis Potosí", "Sinaloa",
+    "Sonora", "Tabasco", "Tamaulipas", "Tlaxcala", "Veracruz", "Yucatán", "Zacatecas",
+)

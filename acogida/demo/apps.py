@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class DemoConfig(AppConfig):
-    """The demo: seeds every app with a synthetic caravan. It may import any app; none imports it."""
+    """The demo seeds every app with a synthetic caravan: it imports any app, none imports it."""
 
     name = "acogida.demo"
     label = "demo"

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from acogida.accounts import audit
 from acogida.accounts.api_support import AccessRouter, action, actor_of, user_of
+from acogida.registry import selectors as registry_selectors
 
 from . import cards, selectors, services
 
@@ -197,6 +198,23 @@ def person_documents(request: HttpRequest, registration_number: str):
     documents = selectors.documents_of_person(actor=actor_of(request), user=user_of(request),
                                               registration_number=registration_number)
     return [selectors.document_view(d) for d in documents]
+
+
+class DocumentStatusOut(Schema):
+    valid_temporary_id: bool
+    valid_work_permit: bool
+
+
+@router.get("/people/{registration_number}/documents/status", response=DocumentStatusOut)
+@action("document.status")
+def person_document_status(request: HttpRequest, registration_number: str):
+    """Whether the person holds a valid (handed over, in date) temporary ID and work permit:
+    all that roles outside documents work may know."""
+    person = registry_selectors.get_person(actor=actor_of(request), user=user_of(request),
+                                           registration_number=registration_number)
+    return {f"valid_{kind}": selectors.person_has_valid_document(
+        user=user_of(request), person=person, doc_type=kind)
+        for kind in ("temporary_id", "work_permit")}
 
 
 @router.post("/documents/{number}/revoke", response=DocumentOut)

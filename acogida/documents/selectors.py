@@ -3,7 +3,7 @@
 
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +46,26 @@ def documents_of_person(*, actor: audit.Actor, user, registration_number: str) -
     return documents
 
 
+def documents_panel(*, actor: audit.Actor, user, person: Person, full: bool = False) -> dict:
+    """What a person's page shows of documents: the list, newest first (audited); whether the
+    person holds a valid temporary ID and a valid work permit (as ``person_has_valid_document``
+    answers, from the same rows); and the types of which an active document exists. A role with
+    only ``document.status`` gets the two yes/no answers and no list."""
+    access.require(user, "document.read" if full else "document.status")
+    today = timezone.localdate()
+    if not access.can(user, "document.read"):
+        return {"documents": None, "active_types": set(), **{
+            f"valid_{kind}": person_has_valid_document(user=user, person=person, doc_type=kind,
+                                                       today=today)
+            for kind in ("temporary_id", "work_permit")}}
+    documents = documents_of_person(actor=actor, user=user,
+                                    registration_number=person.registration_number)
+    valid = {d.doc_type for d in documents if is_valid(d, today)}
+    return {"documents": documents, "valid_temporary_id": "temporary_id" in valid,
+            "valid_work_permit": "work_permit" in valid,
+            "active_types": {d.doc_type for d in documents if d.is_active}}
+
+
 def is_valid(document: Document, today: date | None = None) -> bool:
     """Handed over, not ended, and today within its validity."""
     today = today or timezone.localdate()
@@ -56,7 +76,7 @@ def is_valid(document: Document, today: date | None = None) -> bool:
 def person_has_valid_document(*, user, person: Person, doc_type: str | None = None,
                               today: date | None = None) -> bool:
     """Whether the person holds a valid (issued, in date) document, of a type if given."""
-    access.require(user, "document.read")
+    access.require(user, "document.status")
     today = today or timezone.localdate()
     queryset = Document.objects.filter(holder=person, status=Status.ISSUED,
                                        valid_from__lte=today, valid_until__gte=today)
@@ -182,3 +202,22 @@ def batch_view(batch: PrintBatch, documents: list[Document] | None = None) -> di
             "office": batch.office.code if batch.office_id else None,
             "created_at": batch.created_at, "printed_at": batch.printed_at,
             "documents": numbers, "count": len(numbers)}
+
+
+def batch_sizes(*, user, batches: list[PrintBatch]) -> dict[int, int]:
+    """How many documents each batch holds (one query for the print queue's list)."""
+    access.require(user, "document.print")
+    rows = (Document.objects.filter(batch__in=batches).values("batch_id")
+            .annotate(n=Count("id")).values_list("batch_id", "n"))
+    return dict(rows)
+
+
+def awaiting_hand_over(*, actor: audit.Actor, user, limit: int = 200) -> list[Document]:
+    """Printed cards not yet handed over, oldest print first (the print room's hand-over list).
+    They show names, so the read is audited."""
+    access.require(user, "document.hand_over")
+    documents = list(_documents().filter(status=Status.PRINTED)
+                     .order_by("printed_at", "id")[:limit])
+    audit.record(actor, "document.list", "", "", status="printed",
+                 documents=[d.number for d in documents])
+    return documents

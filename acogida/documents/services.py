@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from acogida.accounts import access, audit
 from acogida.core import ids
 from acogida.core.errors import Conflict, FieldError, InvalidInput, NotFound
+from acogida.core.names import has_control_characters
+from acogida.core.reference import MEXICAN_STATES
 from acogida.registry.models import HouseholdMember, Person, RegistrationPoint, Relationship
 
 from . import card_data, cards, conf, credentials, keys
@@ -31,6 +33,7 @@ from .models import (
 ISSUE_ACTION = {DocumentType.TEMPORARY_ID: "document.issue.temporary_id",
                 DocumentType.WORK_PERMIT: "document.issue.work_permit"}
 HOLDER = "holder"
+EMPLOYER_WIDTH = Document._meta.get_field("employer").max_length
 
 
 def _today() -> date:
@@ -52,7 +55,8 @@ def _person(registration_number: str, field: str = "person") -> Person:
 
 
 def _document(number: str, *, lock: bool = True) -> Document:
-    queryset = Document.objects.select_for_update() if lock else Document.objects
+    # of=("self",): PostgreSQL cannot lock the nullable side of the guardian join.
+    queryset = Document.objects.select_for_update(of=("self",)) if lock else Document.objects
     document = (queryset.select_related("holder", "office", "guardian")
                 .filter(number=ids.normalize(number or "")).first())
     if document is None:
@@ -101,13 +105,15 @@ def expire_outdated(*, holder: Person | None = None, today: date | None = None,
     queryset = Document.objects.filter(status__in=ACTIVE, valid_until__lt=today)
     if holder is not None:
         queryset = queryset.filter(holder=holder)
-    numbers = list(queryset.values_list("number", flat=True))
-    if not numbers:
+    expiring = list(queryset.values_list("number", "holder__registration_number"))
+    if not expiring:
         return 0
+    numbers = [number for number, _holder in expiring]
     Document.objects.filter(number__in=numbers).update(
         status=Status.EXPIRED, ended_at=timezone.now(), end_reason="expired")
     audit.record_many(actor or audit.Actor.system("documents"),
-                      [audit.Event("document.expire", "document", n) for n in numbers])
+                      [audit.Event("document.expire", "document", number, subject=holder)
+                       for number, holder in expiring])
     return len(numbers)
 
 
@@ -162,7 +168,7 @@ def _new_document(*, actor, user, holder: Person, doc_type: str, legal_basis: st
     except IntegrityError as exc:  # a second clerk requested the same document just now
         raise Conflict(_("This person already holds an active document of this type.")) from exc
     audit.record(actor, "document.issue", "document", document.number,
-                 type=doc_type, holder=holder.registration_number, legal_basis=legal_basis,
+                 subject=holder.registration_number, type=doc_type, legal_basis=legal_basis,
                  replaces=replaces.number if replaces else "")
     return document
 
@@ -171,6 +177,16 @@ def _permit_conditions(*, doc_type: str, holder: Person, legal_basis, employer,
                        valid_states) -> tuple[str, str, list[str]]:
     legal_basis, employer = (legal_basis or "").strip(), (employer or "").strip()
     states = sorted({str(s).strip() for s in (valid_states or ()) if str(s).strip()})
+    problems = []
+    if len(employer) > EMPLOYER_WIDTH or has_control_characters(employer):
+        problems.append(FieldError("employer", _(
+            "At most %(n)d characters, without control characters.") % {"n": EMPLOYER_WIDTH}))
+    if unknown := [s for s in states if s not in MEXICAN_STATES]:
+        problems.append(FieldError("valid_states", _(
+            "Not a Mexican state: %(v)s. Use the names in the list (e.g. Chiapas, Oaxaca).")
+            % {"v": ", ".join(u[:40] for u in unknown[:5])}))
+    if problems:
+        raise InvalidInput(_("The permit's conditions are not valid."), problems)
     if doc_type != DocumentType.WORK_PERMIT:
         if legal_basis and legal_basis not in LegalBasis.values:
             raise InvalidInput(_("Unknown legal basis."), [FieldError(
@@ -295,24 +311,22 @@ def hand_over(*, actor: audit.Actor, user, number: str, received_by: str = HOLDE
         raise Conflict(_("Only a printed document can be handed over (this one is %(s)s).")
                        % {"s": document.status})
     holder, today = document.holder, _today()
-    if not received_by or received_by == HOLDER:
+    receiver = holder if not received_by or received_by == HOLDER else _person(received_by,
+                                                                              "received_by")
+    if receiver.id == holder.id:
         if document.guardian_id and card_data.age_on(holder.date_of_birth, today) < \
                 conf.ADULT_AGE:
             raise InvalidInput(_("A child's document is handed to a guardian."), [FieldError(
                 "received_by", _("Give the registration number of the guardian."))])
-        receiver = holder
-    else:
-        receiver = _person(received_by, "received_by")
-        if receiver.id != holder.id and receiver.id not in {
-                g.id for g in _guardians(holder, today)}:
-            raise InvalidInput(_("Only the holder or a guardian may receive the document."), [
-                FieldError("received_by", _("Not an adult head or spouse of the holder's "
-                                            "household."))])
+    elif receiver.id not in {g.id for g in _guardians(holder, today)}:
+        raise InvalidInput(_("Only the holder or a guardian may receive the document."), [
+            FieldError("received_by", _("Not an adult head or spouse of the holder's "
+                                        "household."))])
     document.status, document.handed_over_at = Status.ISSUED, timezone.now()
     document.received_by = receiver
     document.save(update_fields=["status", "handed_over_at", "received_by"])
     audit.record(actor, "document.hand_over", "document", document.number,
-                 received_by=receiver.registration_number,
+                 subject=holder.registration_number, received_by=receiver.registration_number,
                  by_guardian=receiver.id != holder.id)
     return document
 
@@ -337,10 +351,15 @@ def revoke(*, actor: audit.Actor, user, number: str, reason: str) -> Document:
     if not reason:
         raise InvalidInput(_("Say why the document is revoked."),
                            [FieldError("reason", _("This field is required."))])
+    if has_control_characters(reason) or len(reason) > 300:
+        raise InvalidInput(_("Say why the document is revoked."), [FieldError(
+            "reason", _("At most 300 characters, without control characters."))])
     if document.status not in ACTIVE:
         raise Conflict(_("This document is already %(s)s.") % {"s": document.status})
-    _end(document, Status.REVOKED, reason[:300])
-    audit.record(actor, "document.revoke", "document", document.number, reason=reason[:300])
+    _end(document, Status.REVOKED, reason)
+    # The reason stays on the document; free text may name people, so the log does not copy it.
+    audit.record(actor, "document.revoke", "document", document.number,
+                 subject=document.holder.registration_number)
     return document
 
 
@@ -369,7 +388,8 @@ def renew(*, actor: audit.Actor, user, number: str) -> Document:
     new = _successor(actor=actor, user=user, old=old,
                      status=Status.REPLACED if old.status != Status.EXPIRED else Status.EXPIRED,
                      reason=ReplacementReason.RENEWED)
-    audit.record(actor, "document.renew", "document", old.number, new=new.number)
+    audit.record(actor, "document.renew", "document", old.number,
+                 subject=old.holder.registration_number, new=new.number)
     return new
 
 
@@ -387,8 +407,8 @@ def replace(*, actor: audit.Actor, user, number: str, reason: str) -> Document:
         raise Conflict(_("Only a printed or issued document can be replaced (this one is "
                          "%(s)s).") % {"s": old.status})
     new = _successor(actor=actor, user=user, old=old, status=Status.REPLACED, reason=reason)
-    audit.record(actor, "document.replace", "document", old.number, new=new.number,
-                 reason=reason)
+    audit.record(actor, "document.replace", "document", old.number,
+                 subject=old.holder.registration_number, new=new.number, reason=reason)
     return new
 
 

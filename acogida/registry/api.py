@@ -22,7 +22,8 @@ router = AccessRouter(tags=["registry"])
 
 
 def _values(schema) -> dict:
-    return schema.dict(exclude_unset=True)
+    """Only the fields sent; a null means "not sent" (clear a value with "" or [])."""
+    return schema.dict(exclude_unset=True, exclude_none=True)
 
 
 @router.post("/people", response={201: PersonOut}, exclude_unset=True)

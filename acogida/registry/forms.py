@@ -12,6 +12,7 @@ from datetime import date
 from functools import cache
 
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -66,7 +67,7 @@ class MemberRow:
     @classmethod
     def blank(cls, relationship: str = "", today: date | None = None,
               focus: bool = False) -> "MemberRow":
-        today = today or date.today()
+        today = today or timezone.localdate()
         return cls(new_key(), relationship, {"nationality": FIRST_NATIONALITIES[0]},
                    consents={p: (p == ConsentPurpose.REGISTRATION, today.isoformat())
                              for p in ConsentPurpose.values}, focus=focus)

@@ -101,7 +101,17 @@ def _csv_rows(data: bytes) -> Iterator[list]:
     end = text.find("\n")
     first_line = text if end < 0 else text[:end]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def rows():
+        try:
+            yield from reader
+        except csv.Error as exc:  # e.g. a cell over 128 KB, a stray quote at the very end
+            raise _bad(_("Row %(row)d cannot be read as CSV (%(why)s). Check that row in a "
+                         "spreadsheet program and save the file again.")
+                       % {"row": reader.line_num, "why": exc}) from None
+
+    return rows()
 
 
 def _xlsx_cell(value):
@@ -132,6 +142,10 @@ def _xlsx_rows(data: bytes) -> Iterator[list]:
         try:
             for values in sheet.iter_rows(values_only=True):
                 yield [_xlsx_cell(v) for v in values]
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+            raise _bad(_("The workbook is damaged and its rows cannot be read (%(why)s). Open "
+                         "it in a spreadsheet program and save it again.")
+                       % {"why": type(exc).__name__}) from None
         finally:
             book.close()
 

@@ -9,6 +9,7 @@ from datetime import date
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -19,7 +20,7 @@ from acogida.core.names import first_token_key, tokens
 
 from . import matching
 from .models import Household, HouseholdMember, Person
-from .validation import parse_date
+from .validation import clean_person, parse_date
 
 PAGE_SIZE = 25
 MAX_COUNT = 1000  # "1000+" is as precise as a clerk needs, and counting further costs time
@@ -38,11 +39,14 @@ class Page:
         return self.page * self.page_size < self.count
 
 
+def _current_memberships() -> QuerySet[HouseholdMember]:
+    return HouseholdMember.objects.filter(left_on__isnull=True).select_related("household")
+
+
 def _people() -> QuerySet[Person]:
     return Person.objects.select_related("registration_point", "arrival_group").prefetch_related(
         "needs", "consents",
-        Prefetch("memberships", queryset=HouseholdMember.objects.filter(left_on__isnull=True)
-                 .select_related("household"), to_attr="current_memberships"),
+        Prefetch("memberships", queryset=_current_memberships(), to_attr="current_memberships"),
     )
 
 
@@ -99,12 +103,17 @@ def search_people(*, actor: audit.Actor, user, q: str, page: int = 1,
     order = ("first_surname_folded", "second_surname_folded", "given_names_folded", "id")
     # At most 1,001 matches, sorted here: ordering in the database made PostgreSQL walk the
     # name index and filter by id, 80 ms a page at 300,000 people.
-    matched = sorted(_matches(*parse_query(q or "")).values_list(*order)[:MAX_COUNT + 1])
+    number, birth, words = parse_query(q or "")
+    matched = sorted(_matches(number, birth, words).values_list(*order)[:MAX_COUNT + 1])
     page = max(1, page)
     ids_on_page = [row[-1] for row in matched[(page - 1) * page_size: page * page_size]]
     items = list(_people().filter(id__in=ids_on_page).order_by(*order))
+    # How the person was found, never the words typed: a query is a name or a birth date, and
+    # the append-only log must not become a second, unerasable copy of the registry.
+    searched_by = {"by": [kind for kind, given in (("number", number), ("date_of_birth", birth),
+                                                  ("name", words)) if given]}
     audit.record_many(actor, [audit.Event("person.list", "person", p.registration_number,
-                                          {"q": q[:100]}) for p in items])
+                                          searched_by) for p in items])
     return Page(items, min(len(matched), MAX_COUNT), len(matched) > MAX_COUNT, page, page_size)
 
 
@@ -122,7 +131,12 @@ def get_household(*, actor: audit.Actor, user, number: str) -> Household:
     household = (Household.objects.select_related("registration_point")
                  .prefetch_related(Prefetch(
                      "members", queryset=HouseholdMember.objects.filter(left_on__isnull=True)
-                     .select_related("person").order_by("id"), to_attr="current_members"))
+                     .select_related("person__registration_point", "person__arrival_group")
+                     .prefetch_related(
+                         "person__needs", "person__consents",
+                         Prefetch("person__memberships", queryset=_current_memberships(),
+                                  to_attr="current_memberships"))
+                     .order_by("id"), to_attr="current_members"))
                  .filter(number=ids.normalize(number)).first())
     if household is None:
         raise NotFound(_("No household with that number."))
@@ -207,14 +221,16 @@ def duplicate_candidates(*, actor: audit.Actor, user, values: dict, limit: int =
                          exclude: list[str] | tuple = ()) -> list[Candidate]:
     """People already registered who may be the person being registered, best first."""
     access.require(user, "person.duplicates_check")
+    # The registry's own rules turn a date or a stated age into a birth date; a date they refuse
+    # (in the future, over 120 years ago, not a date) gives no date evidence, not an error.
+    birth = clean_person({"date_of_birth": values.get("date_of_birth"), "age": values.get("age")},
+                         today=timezone.localdate(), partial=True)
     record = matching.NameRecord(
         given_names=str(values.get("given_names") or ""),
         first_surname=str(values.get("first_surname") or ""),
         second_surname=str(values.get("second_surname") or ""),
-        date_of_birth=parse_date(values["date_of_birth"]) if values.get("date_of_birth") else
-        (date(date.today().year - int(values["age"]), 1, 1)
-         if str(values.get("age") or "").isdigit() else None),
-        date_of_birth_estimated=not values.get("date_of_birth"),
+        date_of_birth=None if birth.errors else birth.values.get("date_of_birth"),
+        date_of_birth_estimated=bool(birth.values.get("date_of_birth_estimated")),
         sex=str(values.get("sex") or ""), nationality=str(values.get("nationality") or ""),
     )
     if not (tokens(record.given_names) or tokens(record.first_surname)):

@@ -36,10 +36,16 @@ PERSON_FIELDS = ("given_names", "first_surname", "second_surname", "sex", "date_
                  "date_of_birth_estimated", "nationality", "place_of_birth", "languages", "phone")
 
 
+FOLDED_WIDTH = Person._meta.get_field("given_names_folded").max_length
+KEY_WIDTH = Person._meta.get_field("given_key").max_length
+
+
 @lru_cache(maxsize=100_000)
 def _name_part(text: str) -> tuple[str, str]:
-    """Folded form and sound key of one name part; names repeat, so an import folds each once."""
-    return index_form(text), first_token_key(text)
+    """Folded form and sound key of one name part; names repeat, so an import folds each once.
+    Cut to their columns' widths: folding can lengthen a name ("ﬃ" is "ffi") and one long word
+    makes a long key; the bulk path writes without the model's length checks."""
+    return index_form(text)[:FOLDED_WIDTH], first_token_key(text)[:KEY_WIDTH]
 
 
 def name_index(given_names: str, first_surname: str, second_surname: str) -> dict:
@@ -222,7 +228,7 @@ def write_registrations(*, actor: audit.Actor, user, plans: list[NewHousehold],
     ops = connection.ops
     now = timezone.now()
     now_db = ops.adapt_datetimefield_value(now)
-    joined_db = ops.adapt_datefield_value(now.date())
+    joined_db = ops.adapt_datefield_value(timezone.localdate(now))
     registered_by = (user if getattr(user, "is_authenticated", False)
                      and getattr(user, "pk", None) else None)
     registered_by_id = registered_by.pk if registered_by else None
@@ -390,7 +396,11 @@ def register_household(*, actor: audit.Actor, user, registration_point, members:
 
 def _existing_members(existing: list[tuple[int, str, str]]
                       ) -> tuple[list[tuple[str, Person]], list[FieldError]]:
-    numbers = {ids.normalize(number) for _i, _r, number in existing}
+    numbers = [ids.normalize(number) for _i, _r, number in existing]
+    if repeated := sorted({n for n in numbers if numbers.count(n) > 1}):
+        raise InvalidInput(_("A person is listed twice in this household."), [
+            FieldError("members", _("%(n)s appears more than once.") % {"n": n})
+            for n in repeated])
     people = {p.registration_number: p for p in
               Person.objects.select_for_update().filter(registration_number__in=numbers)}
     housed = set(HouseholdMember.objects.filter(person__in=people.values(), left_on__isnull=True)
@@ -443,7 +453,8 @@ def update_person(*, actor: audit.Actor, user, registration_number: str, changes
     for key in changed:
         setattr(person, key, values[key])
     if "specific_needs" in values:
-        changed += _replace_needs(person, values["specific_needs"])
+        changed += _replace_needs(person, values["specific_needs"],
+                                  sees_sensitive=access.sees(user, "needs.sensitive"))
     if "consents" in values:
         _merge_consents(person, values["consents"])
         changed.append("consents")
@@ -458,8 +469,12 @@ def update_person(*, actor: audit.Actor, user, registration_number: str, changes
     return person
 
 
-def _replace_needs(person: Person, codes: Iterable[str]) -> list[str]:
+def _replace_needs(person: Person, codes: Iterable[str], *, sees_sensitive: bool) -> list[str]:
+    """A role that cannot see the sensitive codes cannot change them either: what it sends
+    replaces only the codes it was shown."""
     codes = set(codes)
+    if not sees_sensitive:
+        codes = (codes - SENSITIVE_NEEDS) | set(person.sensitive_needs)
     before = set(person.needs.values_list("code", flat=True)) | set(person.sensitive_needs)
     if before == codes:
         return []
@@ -483,7 +498,8 @@ def add_to_household(*, actor: audit.Actor, user, household_number: str,
     """Add an already registered person to a household (a person is in one at a time)."""
     access.require(user, "household.write")
     household = Household.objects.filter(number=ids.normalize(household_number)).first()
-    person = Person.objects.filter(registration_number=ids.normalize(registration_number)).first()
+    person = (Person.objects.select_for_update()
+              .filter(registration_number=ids.normalize(registration_number)).first())
     if household is None or person is None:
         raise NotFound(_("No such household or person."))
     if relationship == Relationship.HEAD or relationship not in Relationship.values:

@@ -173,8 +173,12 @@ def _consents(out: Cleaned, raw: dict, today: date) -> None:
         given = parse_date(item.get("given_on") or today)
         if purpose not in _PURPOSES:
             out.fail("consents", _("Unknown consent purpose %(v)r.") % {"v": purpose})
-        elif given is None or given > today:
-            out.fail("consents", _("Consent date must be a date not in the future."))
+        elif given is None:
+            out.fail("consents", _("Not a date: %(v)s (use YYYY-MM-DD).")
+                     % {"v": item.get("given_on")})
+        elif given > today:
+            out.fail("consents", _("Consent date %(d)s is in the future.")
+                     % {"d": given.isoformat()})
         else:
             consents.append({"purpose": purpose, "given_on": given})
     out.values["consents"] = consents

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from acogida.accounts import access
 from acogida.accounts.web_support import actor_of, page
 from acogida.core.errors import DomainError
+from acogida.documents import selectors as document_selectors
 
 from . import photos, selectors, services
 from .forms import HouseholdForm, MemberRow, nationality_choices, need_choices
@@ -46,7 +47,12 @@ def person_detail(request, registration_number: str):
     if data["household"] and access.can(request.user, "household.read"):
         household = selectors.household_view(request.user, selectors.get_household(
             actor=actor_of(request), user=request.user, number=data["household"]))
-    return render(request, "registry/person.html", {"person": data, "household": household})
+    documents = None  # roles that may not know of documents see nothing of them
+    if access.can(request.user, "document.status"):
+        documents = document_selectors.documents_panel(actor=actor_of(request),
+                                                       user=request.user, person=person)
+    return render(request, "registry/person.html",
+                  {"person": data, "household": household, "documents": documents})
 
 
 @page

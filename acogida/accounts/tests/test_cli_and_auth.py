@@ -68,3 +68,31 @@ def test_login_is_throttled_after_repeated_failures(client):
         assert response.status_code in (200, 429)
     response = client.post("/login/", {"username": "clerk", "password": "a long test password"})
     assert response.status_code == 429  # locked, even with the right password
+
+
+@pytest.mark.django_db
+def test_tokens_can_be_listed_revoked_and_expire():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    testing.make_user("registration", username="clerk")
+    out = io.StringIO()
+    call_command("token", "create", "clerk", "--days", "30", stdout=out)
+    token = out.getvalue().strip()
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    assert client.get("/api/v1/people", {"q": "x"}).status_code == 200
+
+    listing = io.StringIO()
+    call_command("token", "list", "clerk", stdout=listing)
+    assert token[:12] in listing.getvalue() and "active" in listing.getvalue()
+
+    ApiToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert client.get("/api/v1/people", {"q": "x"}).status_code == 401
+    ApiToken.objects.update(expires_at=timezone.now() + timedelta(days=1))
+    assert client.get("/api/v1/people", {"q": "x"}).status_code == 200
+
+    call_command("token", "revoke", token[:10], stdout=io.StringIO())
+    assert client.get("/api/v1/people", {"q": "x"}).status_code == 401
+    with pytest.raises(CommandError):  # already revoked: nothing matches
+        call_command("token", "revoke", token[:10])

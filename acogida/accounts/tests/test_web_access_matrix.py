@@ -9,6 +9,7 @@ from django.urls import get_resolver, reverse
 
 from acogida import testing
 from acogida.accounts import access
+from acogida.documents import services as document_services
 
 PAGES = {
     # name: (action or None for "any logged-in user", GET arguments)
@@ -22,9 +23,16 @@ PAGES = {
     "people-import-template": ("person.import", {}),
     "audit-trail": ("audit.read", {}),
     "stats-summary": ("stats.read", {}),
+    "person-documents": ("document.read", {}),
+    "document-revoke": ("document.revoke", {}),
+    "document-card-pdf": ("document.print", {}),
+    "document-print-queue": ("document.print", {}),
+    "print-batch-pdf": ("document.print", {}),
 }
 NOT_PAGES = {"login", "logout", "set_language", "person-photo", "duplicate-hints", "issuer-keys",
-             "people-import-confirm"}  # POST-only, public, or covered by their own tests
+             "people-import-confirm", "document-verify", "document-request",
+             "document-hand-over", "document-renew", "document-replace", "print-batch-create",
+             "print-batch-printed"}  # POST-only, public, or covered by their own tests
 
 
 def named_routes() -> set[str]:
@@ -45,7 +53,15 @@ def test_every_page_has_an_access_entry():
 def world(db):
     household = testing.make_household()
     member = household.members.select_related("person").first()
+    caseworker = testing.make_user("caseworker")
+    document = document_services.request_document(
+        actor=testing.SYSTEM, user=caseworker, doc_type="temporary_id",
+        registration_number=member.person.registration_number)
+    batch = document_services.create_print_batch(actor=testing.SYSTEM, user=caseworker)
     return {"person-detail": [member.person.registration_number],
+            "person-documents": [member.person.registration_number],
+            "document-revoke": [document.number], "document-card-pdf": [document.number],
+            "print-batch-pdf": [batch.number],
             "household-detail": [household.number], "people-import-template": ["csv"]}
 
 

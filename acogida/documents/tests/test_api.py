@@ -88,9 +88,11 @@ def test_access_per_role(family):
     assert created.status_code == 201
     assert post(shelter, "/api/v1/documents",
                 {"person": head, "type": "temporary_id"}).status_code == 403
-    listed = shelter.get(f"/api/v1/people/{head}/documents")
-    assert listed.status_code == 200
-    assert listed.json()[0]["valid"] is False  # requested, not yet handed over
+    assert shelter.get(f"/api/v1/people/{head}/documents").status_code == 403
+    status = shelter.get(f"/api/v1/people/{head}/documents/status")
+    assert status.status_code == 200
+    # requested, not yet handed over: not valid yet, and nothing else about it
+    assert status.json() == {"valid_temporary_id": False, "valid_work_permit": False}
     assert shelter.get(f"/api/v1/documents/{created.json()['number']}/pdf").status_code == 403
     assert Client().post("/api/v1/documents", {}, content_type="application/json"
                          ).status_code == 401

@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from acogida import testing
+from acogida.core.errors import BadRequest
 from acogida.registry.models import Person
 
 URL = "/api/v1/imports/people"
@@ -77,3 +78,16 @@ def test_anonymous_is_401(db):
 
     response = upload(Client(), GOOD)
     assert response.status_code == 401
+
+
+def test_a_huge_cell_is_a_clear_400_not_a_500(db):
+    from acogida.registry import imports
+
+    testing.make_point()
+    data = ("given_names,first_surname,sex,date_of_birth,nationality,registration_point\n"
+            "Ana," + "x" * 200_000 + ",female,1990-01-01,HND,TAP\n").encode()
+    user = testing.make_user("registration")
+    with pytest.raises(BadRequest) as raised:
+        imports.import_people(actor=testing.SYSTEM, user=user, data=data, filename="a.csv",
+                              dry_run=True)
+    assert "2" in str(raised.value.detail)

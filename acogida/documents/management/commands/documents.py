@@ -61,9 +61,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"new issuer key {key.kid}: it signs new documents; "
                                   "cards signed before stay valid")
             else:
-                today = parse_date(options["today"]) if options["today"] else None
+                try:
+                    today = parse_date(options["today"]) if options["today"] else None
+                except ValueError:  # well-formed but impossible, e.g. 2024-02-30
+                    today = None
                 if options["today"] and today is None:
-                    raise CommandError("--today must be YYYY-MM-DD")
+                    raise CommandError("--today must be a real date, YYYY-MM-DD")
                 count = services.expire_documents(today, actor=actor)
                 self.stdout.write(f"{count} document(s) expired")
         except DomainError as exc:
