@@ -46,6 +46,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "document.hand_over": frozenset({"registration", "caseworker", "admin"}),
     "document.revoke": frozenset({"registration", "caseworker", "admin"}),
     "document.keys.rotate": frozenset({"admin"}),
+    # shelters: the manager runs a shelter day to day and sees its residents' names (never
+    # medical or asylum details); coordinators see occupancy only; a case officer may override a
+    # hard placement rule with a recorded reason
+    "shelter.read": frozenset({"shelter", "caseworker", "registration", "coordinator", "admin"}),
+    "shelter.manage": frozenset({"shelter", "admin"}),
+    "stay.read": frozenset({"shelter", "caseworker", "admin"}),
+    "stay.write": frozenset({"shelter", "caseworker", "admin"}),
+    "stay.override": frozenset({"caseworker", "admin"}),
+    "placement.propose": frozenset({"shelter", "coordinator", "caseworker", "admin"}),
+    "placement.confirm": frozenset({"shelter", "caseworker", "admin"}),
     # aggregates, never names
     "stats.read": frozenset({"coordinator", "admin"}),
     # audit trail
