@@ -116,7 +116,8 @@ def setup_environment(database_url: str) -> str:
         import psycopg
 
         base = database_url.rsplit("/", 1)[0]
-        with psycopg.connect(database_url, autocommit=True) as conn:
+        # The server's maintenance database: the one named in the URL may not exist yet.
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
             conn.execute(f"CREATE DATABASE {BENCH_DB}")
         os.environ["DATABASE_URL"] = f"{base}/{BENCH_DB}"
@@ -139,7 +140,8 @@ def drop_database(database_url: str) -> None:
     connections.close_all()
     import psycopg
 
-    with psycopg.connect(database_url, autocommit=True) as conn:
+    base = database_url.rsplit("/", 1)[0]
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
 
 
