@@ -18,6 +18,8 @@ from acogida.documents.api import router as documents_router
 from acogida.registry.api import router as registry_router
 from acogida.registry.api_imports import router as imports_router
 from acogida.reporting.api import router as reporting_router
+from acogida.shelter.api import router as shelter_router
+from acogida.shelter.api_proposals import router as placement_router
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,8 @@ api.add_router("", imports_router)
 api.add_router("", accounts_router)
 api.add_router("", reporting_router)
 api.add_router("", documents_router)
+api.add_router("", shelter_router)
+api.add_router("", placement_router)
 
 
 def _error(request, status: int, detail: str, errors: list | None = None):

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "acogida.registry",
     "acogida.documents",
     "acogida.reporting",
+    "acogida.shelter",
     "acogida.demo",
 ]
 

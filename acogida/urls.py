@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("acogida.registry.urls")),
     path("", include("acogida.reporting.urls")),
     path("", include("acogida.documents.urls")),
+    path("", include("acogida.shelter.urls")),
 ]

@@ -47,8 +47,22 @@ def world(db):
 
     document = issue_temporary_id(actor=testing.SYSTEM, user=testing.make_user("admin"),
                                   registration_number=person.registration_number)
+    from acogida.shelter.tests.factories import adult_man, check_in, make_shelter
+
+    shelter, sections = make_shelter()
+    stay = check_in(sections["Hombres"], person=adult_man())[0]
     return {"registration_number": person.registration_number, "id": household.number,
-            "number": document.number}
+            "number": document.number, "shelter_id": str(shelter.pk), "stay_id": str(stay.pk),
+            **_proposal_world()}
+
+
+def _proposal_world() -> dict:
+    """A draft placement proposal (nobody waits: it is empty)."""
+    from acogida.shelter import proposals
+
+    proposal = proposals.create_proposal(actor=testing.SYSTEM, user=testing.make_user("admin"),
+                                         households=[], time_limit_s=1)
+    return {"proposal_id": str(proposal.pk)}
 
 
 def _url(path: str, world: dict) -> str:

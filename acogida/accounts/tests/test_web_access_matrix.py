@@ -28,11 +28,18 @@ PAGES = {
     "document-card-pdf": ("document.print", {}),
     "document-print-queue": ("document.print", {}),
     "print-batch-pdf": ("document.print", {}),
+    "shelter-list": ("shelter.read", {}),
+    "shelter-detail": ("shelter.read", {}),
+    "shelter-check-in-search": ("stay.write", {"q": "hernandez"}),
+    "shelter-roll-call": ("stay.read", {}),
+    "placement-home": ("placement.propose", {}),
+    "placement-proposal": ("placement.propose", {}),
 }
 NOT_PAGES = {"login", "logout", "set_language", "person-photo", "duplicate-hints", "issuer-keys",
              "people-import-confirm", "document-verify", "document-request",
              "document-hand-over", "document-renew", "document-replace", "print-batch-create",
-             "print-batch-printed"}  # POST-only, public, or covered by their own tests
+             "print-batch-printed", "shelter-check-in", "shelter-check-out", "placement-line",
+             "placement-confirm"}  # POST-only, public, or covered by their own tests
 
 
 def named_routes() -> set[str]:
@@ -58,7 +65,16 @@ def world(db):
         actor=testing.SYSTEM, user=caseworker, doc_type="temporary_id",
         registration_number=member.person.registration_number)
     batch = document_services.create_print_batch(actor=testing.SYSTEM, user=caseworker)
-    return {"person-detail": [member.person.registration_number],
+    from acogida.shelter import proposals
+    from acogida.shelter.tests.factories import adult_man, check_in, make_shelter
+
+    shelter, sections = make_shelter()
+    check_in(sections["Hombres"], person=adult_man())
+    proposal = proposals.create_proposal(actor=testing.SYSTEM, user=caseworker, time_limit_s=1)
+    return {"shelter-detail": [shelter.pk], "shelter-check-in-search": [shelter.pk],
+            "shelter-roll-call": [shelter.pk, sections["Hombres"].pk],
+            "placement-proposal": [proposal.pk],
+            "person-detail": [member.person.registration_number],
             "person-documents": [member.person.registration_number],
             "document-revoke": [document.number], "document-card-pdf": [document.number],
             "print-batch-pdf": [batch.number],

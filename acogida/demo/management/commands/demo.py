@@ -35,6 +35,7 @@ from acogida.core.serving import serve
 from acogida.documents.demo import seed_documents
 from acogida.registry import imports, synthetic
 from acogida.registry.models import ArrivalGroup, Household, Person, RegistrationPoint
+from acogida.shelter.demo import seed_shelters
 
 LOGINS_FILE = "demo-logins.txt"
 ACTOR = audit.Actor.system("demo")
@@ -215,6 +216,12 @@ class Command(BaseCommand):
             documents = seed_documents(actor=ACTOR, seed=seed)
         console.print("Documents: " + ", ".join(f"{n:,} {kind.replace('_', ' ')}"
                                                 for kind, n in documents.items()) + ".")
+        with console.status("Opening shelters and placing the caravan"):
+            placed = seed_shelters(ACTOR, people=people)
+        console.print(f"Shelters: {placed['shelters']} along the route; {placed['placed']:,} "
+                      f"people placed by the optimiser ({placed['method']}), "
+                      f"{placed['walk_ins']:,} walk-ins over capacity (override recorded), "
+                      f"{placed['unplaced']:,} still waiting.")
 
     def print_logins(self, console: Console, shown: dict[str, str], host: str,
                      port: int) -> None:

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ShelterConfig(AppConfig):
+    name = "acogida.shelter"
+    label = "shelter"

@@ -1,0 +1,142 @@
+"""Reads on shelters. Occupancy (numbers) is for every role with ``shelter.read``; residents'
+names only for ``stay.read``, and every such read is audited here. Nothing here shows medical
+or asylum details: a resident is a name, a number, sex, age and the household."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from acogida.accounts import access, audit
+from acogida.core.errors import NotFound
+
+from .models import RollCall, Section, Shelter, Stay
+from .services import age_on
+
+
+@dataclass
+class SectionLine:
+    id: int
+    name: str
+    kind: str
+    kind_label: str
+    capacity: int
+    occupied: int
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.occupied)
+
+    @property
+    def over(self) -> int:
+        return max(0, self.occupied - self.capacity)
+
+
+@dataclass
+class Occupancy:
+    shelter: Shelter
+    sections: list[SectionLine]
+
+    @property
+    def capacity(self) -> int:
+        return sum(s.capacity for s in self.sections)
+
+    @property
+    def occupied(self) -> int:
+        return sum(s.occupied for s in self.sections)
+
+    @property
+    def free(self) -> int:
+        return sum(s.free for s in self.sections)
+
+    @property
+    def over(self) -> bool:
+        return any(s.over for s in self.sections)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.occupied / self.capacity) if self.capacity else 0
+
+
+def _sections() -> Prefetch:
+    return Prefetch("sections", queryset=Section.objects.annotate(
+        occupied=Count("stays", filter=Q(stays__checked_out_at__isnull=True))).order_by("id"))
+
+
+def _occupancy(shelter: Shelter) -> Occupancy:
+    return Occupancy(shelter, [SectionLine(s.pk, s.name, s.kind, str(s.get_kind_display()),
+                                           s.capacity, s.occupied)
+                               for s in shelter.sections.all()])
+
+
+def list_shelters(*, user) -> list[Occupancy]:
+    access.require(user, "shelter.read")
+    return [_occupancy(s) for s in Shelter.objects.prefetch_related(_sections()).order_by("name")]
+
+
+def get_shelter(*, user, shelter_id) -> Occupancy:
+    access.require(user, "shelter.read")
+    shelter = Shelter.objects.prefetch_related(_sections()).filter(pk=shelter_id).first() \
+        if str(shelter_id).isdigit() else None
+    if shelter is None:
+        raise NotFound(_("No such shelter."))
+    return _occupancy(shelter)
+
+
+def residents(*, actor: audit.Actor, user, shelter: Shelter,
+              section_id: int | None = None) -> list[Stay]:
+    """Active stays with the residents' names (audited, one entry per person shown)."""
+    access.require(user, "stay.read")
+    stays = (Stay.objects.filter(section__shelter=shelter, checked_out_at__isnull=True)
+             .select_related("person", "section", "household")
+             .order_by("section_id", "household_id", "person__first_surname", "id"))
+    if section_id is not None:
+        stays = stays.filter(section_id=section_id)
+    stays = list(stays)
+    audit.record_many(actor, [audit.Event("stay.read", "stay", s.pk, {"shelter": shelter.pk},
+                                          subject=s.person.registration_number)
+                              for s in stays])
+    return stays
+
+
+def resident_view(stay: Stay, today=None) -> dict:
+    """What a shelter manager sees of a resident: never needs, medical or asylum details."""
+    person = stay.person
+    today = today or timezone.localdate()
+    return {"stay": stay.pk, "registration_number": person.registration_number,
+            "full_name": person.full_name, "sex": person.sex,
+            "age": age_on(person.date_of_birth, today),
+            "household": stay.household.number if stay.household else None,
+            "section": stay.section_id, "checked_in_at": stay.checked_in_at,
+            "absent_nights": stay.absent_nights,
+            "overridden_rules": stay.overridden_rules, "override_reason": stay.override_reason,
+            "override_by": stay.override_by}
+
+
+def stay_view(stay: Stay) -> dict:
+    return {"id": stay.pk, "person": stay.person.registration_number,
+            "section": stay.section_id, "shelter": stay.section.shelter_id,
+            "household": stay.household.number if stay.household else None,
+            "checked_in_at": stay.checked_in_at, "checked_out_at": stay.checked_out_at,
+            "end_reason": stay.end_reason or None, "overridden_rules": stay.overridden_rules,
+            "override_reason": stay.override_reason or None}
+
+
+def overrides(*, user, shelter: Shelter) -> list[dict]:
+    """Active stays placed against a hard rule: which rules, why, by whom (numbers, no names,
+    for every role that sees occupancy; names come with ``residents``)."""
+    access.require(user, "shelter.read")
+    rows = (Stay.objects.filter(section__shelter=shelter, checked_out_at__isnull=True)
+            .exclude(override_reason="").values("section__name", "overridden_rules",
+                                                "override_reason", "override_by")
+            .annotate(n=Count("id")).order_by("section__name"))
+    return [{"section": r["section__name"], "rules": r["overridden_rules"],
+             "reason": r["override_reason"], "by": r["override_by"], "people": r["n"]}
+            for r in rows]
+
+
+def last_roll_calls(*, user, shelter: Shelter, limit: int = 10) -> list[RollCall]:
+    access.require(user, "shelter.read")
+    return list(RollCall.objects.filter(section__shelter=shelter).select_related("section")
+                .order_by("-night", "section_id")[:limit])
