@@ -63,16 +63,26 @@ class Event:
         return self
 
 
+_SCALARS = (str, int, bool, type(None))
+
+
 def _plain(value):
+    if isinstance(value, dict) and all(type(k) is str and type(v) in _SCALARS
+                                       for k, v in value.items()):
+        return value  # the common case, kept as it is: already plain JSON
+    return _plain_deep(value)
+
+
+def _plain_deep(value):
     """Details as JSON keeps them on both databases: PostgreSQL's jsonb rewrites floats
     (1e16 comes back as 10000000000000000), which would change the hash, so numbers that are
     not whole are kept as text."""
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain_deep(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [_plain_deep(v) for v in value]
     if value is None or isinstance(value, bool | int | str):
         return value
     return str(value)

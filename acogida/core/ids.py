@@ -22,10 +22,16 @@ def _times_two(value: int) -> int:
     return value ^ 0b100101 if value & 0b100000 else value
 
 
+# The quasigroup as a table, row = interim, column = character: a million numbers are checked in
+# an import, and a lookup is several times faster than the arithmetic.
+_STEP = [{c: _times_two(row) ^ v for c, v in _VALUE.items()} for row in range(BASE)]
+
+
 def _interim(text: str) -> int:
     interim = 0
+    step = _STEP
     for char in text:
-        interim = _times_two(interim) ^ _VALUE[char]
+        interim = step[interim][char]
     return interim
 
 
