@@ -136,7 +136,7 @@ class ResidentOut(Schema):
     checked_in_at: datetime
     absent_nights: int
     overridden_rules: list[str]
-    override_reason: str
+    override_reason: str | None = None  # only for roles that may override
     override_by: str
 
 
@@ -200,7 +200,7 @@ def occupancy(request: HttpRequest, shelter_id: str):
 def residents(request: HttpRequest, shelter_id: str):
     """Who stays here now: names, sex, age and household; never medical or asylum details."""
     found = selectors.get_shelter(user=user_of(request), shelter_id=shelter_id)
-    return [selectors.resident_view(s) for s in selectors.residents(
+    return [selectors.resident_view(s, user=user_of(request)) for s in selectors.residents(
         actor=actor_of(request), user=user_of(request), shelter=found.shelter)]
 
 
@@ -214,14 +214,14 @@ def check_in(request: HttpRequest, payload: StayIn):
                               registration_number=payload.person or "",
                               household_number=payload.household or "",
                               override_reason=payload.override_reason or "", note=payload.note)
-    return Status(201, [selectors.stay_view(s) for s in stays])
+    return Status(201, [selectors.stay_view(s, user=user_of(request)) for s in stays])
 
 
 @router.post("/stays/{stay_id}/checkout", response=StayOut)
 @action("stay.write")
 def check_out(request: HttpRequest, stay_id: int):
     stay = services.check_out(actor=actor_of(request), user=user_of(request), stay_id=stay_id)
-    return selectors.stay_view(stay)
+    return selectors.stay_view(stay, user=user_of(request))
 
 
 @router.post("/stays/{stay_id}/transfer", response={201: StayOut})
@@ -231,7 +231,7 @@ def transfer(request: HttpRequest, stay_id: int, payload: TransferIn):
     stay = services.transfer(actor=actor_of(request), user=user_of(request), stay_id=stay_id,
                              section_id=payload.section,
                              override_reason=payload.override_reason or "")
-    return Status(201, selectors.stay_view(stay))
+    return Status(201, selectors.stay_view(stay, user=user_of(request)))
 
 
 @router.post("/roll-calls", response={201: RollCallOut})

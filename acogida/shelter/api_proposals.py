@@ -3,7 +3,7 @@ every hard rule checked again). Explanations never show sensitive needs to a rol
 see them (``proposals.proposal_view``)."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from ninja import Schema, Status
@@ -17,10 +17,11 @@ router = AccessRouter(tags=["placement"])
 
 
 class ProposalIn(Schema):
-    households: list[str] | Literal["waiting"] = Field(
-        "waiting", description='household numbers, or "waiting": every household member with '
-                               "no active stay")
-    shelters: list[int] | None = Field(None, description="shelter ids; default: all open")
+    households: list[Annotated[str, Field(max_length=20)]] | Literal["waiting"] = Field(
+        "waiting", max_length=20_000,
+        description='household numbers, or "waiting": every household member with no active stay')
+    shelters: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] | None = Field(
+        None, max_length=1_000, description="shelter ids; default: all open")
     time_limit_s: float = Field(10, gt=0, le=120)
 
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from acogida.core.fields import EncryptedTextField
 from acogida.registry.models import Household, Person
 
 
@@ -87,7 +88,9 @@ class Stay(models.Model):
     note = models.CharField(max_length=300, blank=True)
     # A hard rule broken on purpose: which rules, why, by whom (shown on the shelter page).
     overridden_rules = models.JSONField(default=list, blank=True)
-    override_reason = models.CharField(max_length=500, blank=True)
+    # Free text written by a case officer ("survivor of …, must not be near …"): encrypted at
+    # rest, shown only to roles that may override, never copied into the audit log.
+    override_reason = EncryptedTextField(blank=True)
     override_by = models.CharField(max_length=150, blank=True)
     absent_nights = models.PositiveSmallIntegerField(default=0)  # consecutive, from roll calls
 

@@ -100,7 +100,12 @@ def residents(*, actor: audit.Actor, user, shelter: Shelter,
     return stays
 
 
-def resident_view(stay: Stay, today=None) -> dict:
+def _reason_for(user, reason: str) -> str | None:
+    """An override's free-text reason, only for roles that may override (who wrote it)."""
+    return (reason or None) if access.can(user, "stay.override") else None
+
+
+def resident_view(stay: Stay, today=None, *, user=None) -> dict:
     """What a shelter manager sees of a resident: never needs, medical or asylum details."""
     person = stay.person
     today = today or timezone.localdate()
@@ -110,30 +115,35 @@ def resident_view(stay: Stay, today=None) -> dict:
             "household": stay.household.number if stay.household else None,
             "section": stay.section_id, "checked_in_at": stay.checked_in_at,
             "absent_nights": stay.absent_nights,
-            "overridden_rules": stay.overridden_rules, "override_reason": stay.override_reason,
+            "overridden_rules": stay.overridden_rules,
+            "override_reason": _reason_for(user, stay.override_reason),
             "override_by": stay.override_by}
 
 
-def stay_view(stay: Stay) -> dict:
+def stay_view(stay: Stay, *, user=None) -> dict:
     return {"id": stay.pk, "person": stay.person.registration_number,
             "section": stay.section_id, "shelter": stay.section.shelter_id,
             "household": stay.household.number if stay.household else None,
             "checked_in_at": stay.checked_in_at, "checked_out_at": stay.checked_out_at,
             "end_reason": stay.end_reason or None, "overridden_rules": stay.overridden_rules,
-            "override_reason": stay.override_reason or None}
+            "override_reason": _reason_for(user, stay.override_reason)}
 
 
 def overrides(*, user, shelter: Shelter) -> list[dict]:
-    """Active stays placed against a hard rule: which rules, why, by whom (numbers, no names,
-    for every role that sees occupancy; names come with ``residents``)."""
+    """Active stays placed against a hard rule: which rules, by whom, how many people (no names
+    for every role that sees occupancy; the free-text reason only for roles that may override)."""
     access.require(user, "shelter.read")
-    rows = (Stay.objects.filter(section__shelter=shelter, checked_out_at__isnull=True)
-            .exclude(override_reason="").values("section__name", "overridden_rules",
-                                                "override_reason", "override_by")
-            .annotate(n=Count("id")).order_by("section__name"))
-    return [{"section": r["section__name"], "rules": r["overridden_rules"],
-             "reason": r["override_reason"], "by": r["override_by"], "people": r["n"]}
-            for r in rows]
+    stays = (Stay.objects.filter(section__shelter=shelter, checked_out_at__isnull=True)
+             .exclude(override_by="").select_related("section").order_by("section__name", "pk"))
+    grouped: dict[tuple, dict] = {}
+    for stay in stays:  # the reason is encrypted: grouped here, not by the database
+        reason = _reason_for(user, stay.override_reason)
+        key = (stay.section.name, tuple(stay.overridden_rules), reason, stay.override_by)
+        row = grouped.setdefault(key, {"section": stay.section.name,
+                                       "rules": stay.overridden_rules, "reason": reason,
+                                       "by": stay.override_by, "people": 0})
+        row["people"] += 1
+    return list(grouped.values())
 
 
 def last_roll_calls(*, user, shelter: Shelter, limit: int = 10) -> list[RollCall]:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from acogida.accounts import access, audit
 from acogida.core import ids
 from acogida.core.errors import Conflict, FieldError, InvalidInput, NotFound
+from acogida.core.names import has_control_characters
 from acogida.registry.models import Household, HouseholdMember, Person, SpecificNeed
 
 from . import conf, rules, texts
@@ -220,11 +221,15 @@ def place(*, actor: audit.Actor, user, people: Sequence[Person], section: Sectio
                           subject=p.registration_number) for stay, p in zip(stays, people,
                                                                              strict=True)]
     if overridden:
+        # The reason stays on the stay, encrypted; the log says one was given, not what it said.
         events.append(audit.Event("stay.override", "section", section.pk, {
-            "rules": overridden, "reason": override_reason.strip(),
+            "rules": overridden, "reason_given": True,
             "people": [p.registration_number for p in people]}))
     audit.record_many(actor, events)
     return stays
+
+
+OVERRIDE_REASON_LENGTH = 500
 
 
 def _refuse_or_override(user, found: list[rules.Violation], section: Section,
@@ -237,6 +242,11 @@ def _refuse_or_override(user, found: list[rules.Violation], section: Section,
     broken = sorted({v.rule for v in found}, key=rules.RULES.index)
     if override_reason and override_reason.strip():
         access.require(user, "stay.override")
+        if len(override_reason) > OVERRIDE_REASON_LENGTH or has_control_characters(
+                override_reason):
+            raise InvalidInput(_("Say why the rule is overridden."), [FieldError(
+                "override_reason", _("At most %(n)d characters, without control characters.")
+                % {"n": OVERRIDE_REASON_LENGTH})])
         return broken
     if override_reason and not override_reason.strip():
         raise InvalidInput(_("Say why the rule is overridden."),
@@ -320,6 +330,9 @@ def take_roll_call(*, actor: audit.Actor, user, section_id: int, absent: Iterabl
     access.require(user, "stay.write")
     section = _section(section_id)
     night = night or timezone.localdate()
+    if night > timezone.localdate():  # a future night would count absences and free beds
+        raise InvalidInput(_("A roll call is taken tonight or for a past night."),
+                           [FieldError("night", str(night))])
     if RollCall.objects.filter(section=section, night=night).exists():
         raise Conflict(_("The roll call for this section and night was already taken."),
                        [FieldError("night", str(night))])

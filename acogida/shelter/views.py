@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from acogida.accounts import access
 from acogida.accounts.web_support import actor_of, page
-from acogida.core.errors import DomainError
+from acogida.core.errors import DomainError, FieldError, InvalidInput
 from acogida.registry import selectors as registry_selectors
 
 from . import proposals, selectors, services
@@ -49,7 +49,8 @@ def _detail_context(request, shelter_id) -> dict:
                                     shelter=found.shelter)
         by_section: dict[int, list] = {}
         for stay in stays:
-            by_section.setdefault(stay.section_id, []).append(selectors.resident_view(stay))
+            by_section.setdefault(stay.section_id, []).append(
+                selectors.resident_view(stay, user=request.user))
         context["residents"] = by_section
     return context
 
@@ -141,7 +142,7 @@ def roll_call(request, shelter_id: int, section_id: int):
                                 shelter=found.shelter, section_id=section.pk)
     return render(request, "shelter/roll_call.html", {
         "found": found, "section": section, "night": timezone.localdate(),
-        "residents": [selectors.resident_view(s) for s in stays]})
+        "residents": [selectors.resident_view(s, user=request.user) for s in stays]})
 
 
 # ---- placement ---------------------------------------------------------------------------------
@@ -185,10 +186,14 @@ def placement_line(request, proposal_id: int):
     """Change one line (htmx: the table comes back; without JavaScript: the page)."""
     section = request.POST.get("section", "")
     try:
+        if section in ("", "none"):
+            section_id = None  # take the household out of the proposal
+        elif (section_id := _number(section)) is None:
+            raise InvalidInput(_("Choose a section from the list."),
+                               [FieldError("section", section[:20])])
         proposal = proposals.change_line(
             actor=actor_of(request), user=request.user, proposal_id=proposal_id,
-            household=request.POST.get("household", ""),
-            section_id=_number(section) if section not in ("", "none") else None)
+            household=request.POST.get("household", ""), section_id=section_id)
     except DomainError as exc:
         if exc.status == 403:
             raise

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 
 from acogida import testing
 from acogida.accounts.models import AuditEntry
@@ -109,12 +110,21 @@ def test_override_needs_the_role_and_a_reason_and_is_recorded():
                      override_reason="Tormenta: nadie duerme fuera")
     assert stays[0].overridden_rules == ["capacity"]
     entry = AuditEntry.objects.get(action="stay.override")
-    assert entry.details["reason"] == "Tormenta: nadie duerme fuera"
-    assert entry.details["rules"] == ["capacity"]
+    assert entry.details["reason_given"] is True  # the free text stays on the stay, encrypted
+    assert "Tormenta" not in str(entry.details) and entry.details["rules"] == ["capacity"]
     found = selectors.get_shelter(user=shelter_user, shelter_id=_shelter.pk)
     assert (found.capacity, found.occupied, found.free, found.over) == (1, 2, 0, True)
     shown = selectors.overrides(user=testing.make_user("coordinator"), shelter=_shelter)
-    assert shown[0]["reason"] == "Tormenta: nadie duerme fuera" and shown[0]["people"] == 1
+    assert shown[0]["reason"] is None and shown[0]["people"] == 1  # rules and who, not why
+    shown = selectors.overrides(user=testing.make_user("caseworker"), shelter=_shelter)
+    assert shown[0]["reason"] == "Tormenta: nadie duerme fuera"
+    with pytest.raises(InvalidInput):
+        check_in(sections["Hombres"], person=adult_man(given_names="Luis"),
+                 user=testing.make_user("caseworker"), override_reason="x" * 501)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT override_reason FROM shelter_stay WHERE override_reason <> ''")
+        stored = cursor.fetchone()[0]
+    assert stored.startswith("v1:") and "Tormenta" not in stored
 
 
 def test_transfer_ends_one_stay_and_starts_another():
