@@ -86,14 +86,17 @@ class StayIn(Schema):
     person: str | None = Field(None, description="a registration number")
     household: str | None = Field(None, description="a household number: all its members")
     section: int
-    override_reason: str | None = Field(None, description="case officers: break a hard rule "
-                                                          "on purpose, saying why")
+    override_reason: str | None = Field(None, max_length=500,
+                                        description="case officers: break a hard rule on "
+                                                    "purpose, saying why")
     note: str = ""
 
 
 class TransferIn(Schema):
     section: int
-    override_reason: str | None = None
+    override_reason: str | None = Field(None, max_length=500)
+    household: bool = Field(False, description="move everyone of the household staying in the "
+                                               "same shelter along with this person")
 
 
 class StayOut(Schema):
@@ -230,7 +233,8 @@ def transfer(request: HttpRequest, stay_id: int, payload: TransferIn):
     """End the stay and start one in another section, in one step (same rules as check-in)."""
     stay = services.transfer(actor=actor_of(request), user=user_of(request), stay_id=stay_id,
                              section_id=payload.section,
-                             override_reason=payload.override_reason or "")
+                             override_reason=payload.override_reason or "",
+                             household=payload.household)
     return Status(201, selectors.stay_view(stay, user=user_of(request)))
 
 

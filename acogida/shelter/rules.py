@@ -103,6 +103,27 @@ def person_fits(person: Occupant, place: Place,
     return found
 
 
+def boys_with_their_mothers(placed: Mapping[Hashable, Place], members: Sequence[Occupant],
+                            boy_age_limit: int = DEFAULT_BOY_AGE_LIMIT) -> list[Violation]:
+    """Rule 4, the household part: a women's section takes women *and their children*, so a
+    boy there needs a woman of his own household in the same section. ``placed``: person id →
+    where each member is (or will be); ``members``: the household (or the person alone)."""
+    found = []
+    for member in members:
+        where = placed.get(member.person_id)
+        if where is None or where.kind != "women" or member.sex == "female" \
+                or member.age > boy_age_limit:
+            continue
+        if not any(other.sex == "female" and other.age >= ADULT_AGE
+                   and placed.get(other.person_id) is not None
+                   and placed[other.person_id].section_id == where.section_id
+                   for other in members):
+            found.append(Violation(SECTION_KIND, where.section_id, member.person_id,
+                                   {"reason": "boy_alone", "kind": "women",
+                                    "boy_age_limit": boy_age_limit}))
+    return found
+
+
 def household_together(placed: Mapping[Hashable, Place], members: Sequence[Occupant],
                        places: Iterable[Place], household_id: Hashable = None
                        ) -> Violation | None:
@@ -137,11 +158,15 @@ def check_group(members: Sequence[Occupant], place: Place, *,
     """Every rule for people checked in together into one section. ``already_placed``: where
     the rest of their household stays now; ``household``: all its members."""
     found = [v for person in members for v in person_fits(person, place, boy_age_limit)]
-    if household:
-        placed = dict(already_placed or {})
-        placed.update({m.person_id: place for m in members})
-        if violation := household_together(placed, household, list(places), household_id):
-            found.append(violation)
+    placed = dict(already_placed or {})
+    placed.update({m.person_id: place for m in members})
+    if not found:
+        found += [v for v in boys_with_their_mothers(placed, household or members,
+                                                     boy_age_limit)
+                  if v.person_id in {m.person_id for m in members}]
+    if household and (violation := household_together(placed, household, list(places),
+                                                       household_id)):
+        found.append(violation)
     if violation := capacity(place, len(members)):
         found.append(violation)
     return found
@@ -167,6 +192,7 @@ def check_assignment(assigned: Mapping[Hashable, Hashable], households: Mapping[
         for member in members:
             if member.person_id in placed:
                 found.extend(person_fits(member, placed[member.person_id], boy_age_limit))
+        found.extend(boys_with_their_mothers(placed, members, boy_age_limit))
         together = [m for m in members if not m.unaccompanied_child]
         if 0 < sum(m.person_id in placed for m in together) < len(together):
             found.append(Violation(HOUSEHOLD_TOGETHER, detail={

@@ -306,17 +306,25 @@ def check_out(*, actor: audit.Actor, user, stay_id: int) -> Stay:
 
 @transaction.atomic
 def transfer(*, actor: audit.Actor, user, stay_id: int, section_id: int,
-             override_reason: str = "") -> Stay:
-    """End one stay and start another, in one step, after every hard rule."""
+             override_reason: str = "", household: bool = False) -> Stay:
+    """End one stay and start another, in one step, after every hard rule. With ``household``,
+    everyone of the person's household who stays in the same shelter moves together (moving one
+    member of a family alone would break rule 2)."""
     access.require(user, "stay.write")
     stay = _active_stay(stay_id)
     section = _section(section_id)
     if section.pk == stay.section_id:
         raise InvalidInput(_("The person already stays in this section."),
                            [FieldError("section", str(section.pk))])
-    return place(actor=actor, user=user, people=[stay.person], section=section,
-                 household=_household_of(stay.person), override_reason=override_reason,
-                 moving=[stay])[0]
+    family = _household_of(stay.person)
+    moving = [stay]
+    if household and family is not None:
+        moving = list(Stay.objects.select_for_update(of=("self",)).select_related("person")
+                      .filter(person__in=_members(family), checked_out_at__isnull=True,
+                              section__shelter_id=stay.section.shelter_id).order_by("pk"))
+    stays = place(actor=actor, user=user, people=[s.person for s in moving], section=section,
+                  household=family, override_reason=override_reason, moving=moving)
+    return next(s for s in stays if s.person_id == stay.person_id)
 
 
 # ---- roll call ---------------------------------------------------------------------------------

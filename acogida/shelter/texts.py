@@ -46,6 +46,10 @@ def describe(violation: rules.Violation, *, section: str = "", person: str = "")
         return _("%(who)s is an unaccompanied or separated child: only a child-safe section, "
                  "not %(section)s.") % {"who": who, "section": section}
     if violation.rule == rules.SECTION_KIND:
+        if d.get("reason") == "boy_alone":
+            return _("%(section)s is a women's section: %(who)s may stay there only with a "
+                     "woman of his household in the same section.") % {
+                "section": section, "who": who}
         if d.get("reason") == "women":
             return _("%(section)s is a women's section: it takes women and their children "
                      "(boys up to %(age)s), not %(who)s.") % {

@@ -152,6 +152,24 @@ def test_transfer_within_a_full_shelter_frees_the_old_bed():
     check_in(sections["A"], person=adult_man(given_names="Luis"))
 
 
+def test_a_household_moves_together_without_an_override():
+    household = testing.make_household()
+    _shelter, sections = make_shelter()
+    stays = check_in(sections["Familias"], household=household)
+    _other, elsewhere = make_shelter("Barretal")
+    shelter_user = testing.make_user("shelter")
+    with pytest.raises(InvalidInput):  # one member alone would split the family
+        services.transfer(actor=testing.SYSTEM, user=shelter_user, stay_id=stays[0].pk,
+                          section_id=elsewhere["Familias"].pk)
+    moved = services.transfer(actor=testing.SYSTEM, user=shelter_user, stay_id=stays[0].pk,
+                              section_id=elsewhere["Familias"].pk, household=True)
+    assert moved.section == elsewhere["Familias"]
+    active = Stay.objects.filter(checked_out_at=None)
+    assert active.count() == 5 and set(active.values_list("section", flat=True)) == {
+        elsewhere["Familias"].pk}
+    assert not any(s.overridden_rules for s in active)
+
+
 def test_check_out():
     man = adult_man()
     _shelter, sections = make_shelter()
@@ -190,3 +208,22 @@ def test_roll_call_releases_the_bed_after_n_absent_nights(settings):
         call(5, [])
     check_in(sections["Hombres"], person=adult_man(given_names="Nuevo"))  # the bed is free
     assert AuditEntry.objects.filter(action="stay.left").count() == 1
+
+
+def test_a_boy_stays_in_a_womens_section_only_with_a_woman_of_his_household():
+    from datetime import date as _date
+
+    eight = _date.today().replace(year=_date.today().year - 8).isoformat()
+    mother_and_son = testing.make_household(members=[
+        {"relationship": "head", "person": testing.person_values(
+            given_names="Rosa", first_surname="Flores", sex="female", date_of_birth="1990-01-01")},
+        {"relationship": "child", "person": testing.person_values(
+            given_names="Kevin", first_surname="Flores", sex="male", date_of_birth=eight)}])
+    _shelter, sections = make_shelter()
+    assert len(check_in(sections["Mujeres"], household=mother_and_son)) == 2
+    boy_alone = testing.make_person(given_names="Josué", first_surname="Flores", sex="male",
+                                    date_of_birth=eight)
+    with pytest.raises(InvalidInput) as raised:
+        check_in(sections["Mujeres"], person=boy_alone)
+    assert "Josué" not in str(raised.value.detail)  # the rule is named, with his number only
+    assert Stay.objects.filter(person=boy_alone).count() == 0
