@@ -22,12 +22,12 @@ class ShelterIn(Schema):
     operator: str = ""
     state: str
     municipality: str
-    latitude: Decimal | None = None
-    longitude: Decimal | None = None
+    latitude: Decimal | None = Field(None, ge=-90, le=90)
+    longitude: Decimal | None = Field(None, ge=-180, le=180)
     covered_area_m2: int = Field(0, ge=0)
-    toilets: int = Field(0, ge=0)
-    taps: int = Field(0, ge=0)
-    showers: int = Field(0, ge=0)
+    toilets: int = Field(0, ge=0, le=100_000)
+    taps: int = Field(0, ge=0, le=100_000)
+    showers: int = Field(0, ge=0, le=100_000)
     wheelchair_accessible: bool = False
     medical_post: bool = False
     school_distance_km: Decimal | None = Field(None, ge=0)
@@ -38,7 +38,7 @@ class ShelterIn(Schema):
 class SectionIn(Schema):
     name: str
     kind: str = Field(examples=["family"], description="family, women, men, child_safe or mixed")
-    capacity: int = Field(ge=0)
+    capacity: int = Field(ge=0, le=1_000_000)
 
 
 class SectionOut(Schema):
@@ -57,8 +57,8 @@ class ShelterOut(Schema):
     operator: str
     state: str
     municipality: str
-    latitude: Decimal | None = None
-    longitude: Decimal | None = None
+    latitude: Decimal | None = Field(None, ge=-90, le=90)
+    longitude: Decimal | None = Field(None, ge=-180, le=180)
     covered_area_m2: int
     toilets: int
     taps: int

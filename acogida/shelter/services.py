@@ -50,6 +50,9 @@ def create_shelter(*, actor: audit.Actor, user, values: dict) -> Shelter:
     if Shelter.objects.filter(name=values.get("name", "")).exists():
         raise Conflict(_("A shelter with that name exists."), [FieldError("name", values["name"])])
     shelter = Shelter(**{k: v for k, v in values.items() if k in SHELTER_FIELDS})
+    if shelter.open_from and shelter.open_until and shelter.open_until < shelter.open_from:
+        raise InvalidInput(_("A shelter closes after it opens."),
+                           [FieldError("open_until", str(shelter.open_until))])
     shelter.full_clean(exclude=["created_at"])
     shelter.save()
     audit.record(actor, "shelter.create", "shelter", shelter.pk, name=shelter.name)

@@ -36,3 +36,14 @@ def test_no_roll_call_for_a_future_night():
                                                   "night": tomorrow})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "night"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("values", [{"latitude": 500}, {"longitude": -999},
+                                    {"open_from": "2018-11-20", "open_until": "2018-11-01"}])
+def test_shelter_values_are_checked(values):
+    admin = testing.api_client(testing.make_user("admin"))
+    response = post(admin, "/api/v1/shelters", {"name": "Albergue", "kind": "hostel",
+                                                "state": "Chiapas", "municipality": "Arriaga",
+                                                **values})
+    assert response.status_code == 422
