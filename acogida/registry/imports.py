@@ -364,10 +364,11 @@ def _batches(plans: list[services.NewHousehold], size: int
 @contextmanager
 def _bulk_indexes(people: int):
     """On SQLite, a large import drops the person table's plain (non-unique) indexes and its
-    full-text insert trigger (and the audit table's plain indexes), and at the end builds the indexes again and adds the new rows to
-    the full-text index in one statement, in the same transaction: one sort per index instead of
-    a million random B-tree inserts, several times faster. A rollback brings the indexes and the
-    trigger back with everything else. Unique indexes stay: they guard registration numbers."""
+    full-text insert trigger (and the audit table's plain indexes), and at the end builds the
+    indexes again and adds the new rows to the full-text index in one statement, in the same
+    transaction: one sort per index instead of a million random B-tree inserts, several times
+    faster. A rollback brings the indexes and the trigger back with everything else. Unique
+    indexes stay: they guard registration numbers."""
     if connection.vendor != "sqlite" or people < BULK_INDEX_THRESHOLD:
         yield
         return
