@@ -56,6 +56,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "stay.override": frozenset({"caseworker", "admin"}),
     "placement.propose": frozenset({"shelter", "coordinator", "caseworker", "admin"}),
     "placement.confirm": frozenset({"shelter", "caseworker", "admin"}),
+    # medical care: only medical staff read or write it; an admin may break the glass with a
+    # recorded reason; other roles learn at most "has an open urgent referral"
+    "health.read": frozenset({"medical"}),
+    "health.write": frozenset({"medical"}),
+    "health.break_glass": frozenset({"admin"}),
+    "health.urgent_flag": frozenset({"medical", "caseworker", "shelter", "admin"}),
+    "health.stats": frozenset({"coordinator", "medical", "admin"}),
+    # schooling: class lists show name, age, grade, guardian and contact, nothing else
+    "school.read": frozenset({"education", "caseworker", "admin"}),
+    "school.manage": frozenset({"education", "admin"}),
+    "school.enrol": frozenset({"education", "caseworker", "admin"}),
+    "school.stats": frozenset({"coordinator", "education", "admin"}),
     # aggregates, never names
     "stats.read": frozenset({"coordinator", "admin"}),
     # audit trail
