@@ -18,7 +18,7 @@ Hard rules, never broken here (``check_proposal`` verifies them independently):
 5. a household with a wheelchair user only in a shelter whose sections are all accessible.
 
 Objective, lexicographic: (1) people placed, (2) households of two or more whole in a family
-section, (3) soft preferences (``SoftWeights``). See ``placement_model.solve_milp``.
+section, (3) soft preferences (``SoftWeights``). See ``placement_milp.solve_milp``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 
 from acogida.shelter import rules
 from acogida.shelter.placement_greedy import greedy, relatives_moves
-from acogida.shelter.placement_model import CHILD_SAFE, FAMILY, SCHOOL_AGE, prepare, solve_milp
+from acogida.shelter.placement_milp import solve_milp
+from acogida.shelter.placement_model import CHILD_SAFE, FAMILY, SCHOOL_AGE, prepare
 
 MILP, MILP_TIME_LIMIT, GREEDY = "milp", "milp_time_limit", "greedy"
 
