@@ -15,9 +15,11 @@ from acogida.accounts.api import router as accounts_router
 from acogida.accounts.api_support import API_AUTH
 from acogida.core.errors import DomainError
 from acogida.documents.api import router as documents_router
+from acogida.health.api import router as health_router
 from acogida.registry.api import router as registry_router
 from acogida.registry.api_imports import router as imports_router
 from acogida.reporting.api import router as reporting_router
+from acogida.schooling.api import router as schooling_router
 from acogida.shelter.api import router as shelter_router
 from acogida.shelter.api_proposals import router as placement_router
 
@@ -37,6 +39,8 @@ api.add_router("", reporting_router)
 api.add_router("", documents_router)
 api.add_router("", shelter_router)
 api.add_router("", placement_router)
+api.add_router("", health_router)
+api.add_router("", schooling_router)
 
 
 def _error(request, status: int, detail: str, errors: list | None = None):

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "acogida.documents",
     "acogida.reporting",
     "acogida.shelter",
+    "acogida.health",
+    "acogida.schooling",
     "acogida.demo",
 ]
 

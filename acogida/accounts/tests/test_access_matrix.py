@@ -53,7 +53,7 @@ def world(db):
     stay = check_in(sections["Hombres"], person=adult_man())[0]
     return {"registration_number": person.registration_number, "id": household.number,
             "number": document.number, "shelter_id": str(shelter.pk), "stay_id": str(stay.pk),
-            **_proposal_world()}
+            **_proposal_world(), **_schooling_world()}
 
 
 def _proposal_world() -> dict:
@@ -63,6 +63,15 @@ def _proposal_world() -> dict:
     proposal = proposals.create_proposal(actor=testing.SYSTEM, user=testing.make_user("admin"),
                                          households=[], time_limit_s=1)
     return {"proposal_id": str(proposal.pk)}
+
+
+def _schooling_world() -> dict:
+    """A primaria with one enrolled child."""
+    from acogida.schooling.tests.factories import child, enrol, make_school
+
+    school = make_school(seats={3: 1})
+    enrolment = enrol(child(), school)
+    return {"school_id": str(school.pk), "enrolment_id": str(enrolment.pk)}
 
 
 def _url(path: str, world: dict) -> str:

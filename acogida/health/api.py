@@ -1,0 +1,275 @@
+"""Health API. Medical staff read and write; an admin reads one person's record only after
+breaking the glass (``POST /people/{n}/health/break-glass`` with a reason, valid one hour);
+other roles learn only whether a person has an open urgent referral; aggregates carry no names.
+"""
+
+import datetime as dt
+import functools
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Schema, Status
+from pydantic import Field
+
+from acogida.accounts import access
+from acogida.accounts.api_support import (
+    API_AUTH,
+    AccessRouter,
+    action,
+    actor_of,
+    user_of,
+)
+
+from . import fhir, selectors, services
+from .models import Encounter, Referral, Vaccination
+
+router = AccessRouter(tags=["health"])
+
+
+def health_reader(view):
+    """Declares ``health.read`` (the access-matrix test holds it to that policy), but lets an
+    admin (``health.break_glass``) through to the selector, which then asks for an active
+    break-glass grant for that very person: without one the answer is still 403."""
+
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        user = user_of(request)
+        if not (access.can(user, "health.read") or access.can(user, "health.break_glass")):
+            access.require(user, "health.read")
+        return view(request, *args, **kwargs)
+
+    guarded.acogida_action = "health.read"
+    return guarded
+
+
+# ---- shapes ------------------------------------------------------------------------------------
+
+class DiagnosisIO(Schema):
+    text: str = Field(max_length=500)
+    icd10: str | None = Field(None, max_length=10, examples=["J06.9"])
+
+
+class EncounterIn(Schema):
+    person: str = Field(description="registration number")
+    date: dt.date | None = Field(None, description="default: today")
+    facility_kind: str = Field(examples=["shelter_medical_post"],
+                               description="imss_clinic, shelter_medical_post or mobile_clinic")
+    facility_name: str = ""
+    reason: str = Field(examples=["respiratory"], description="a category, for aggregates")
+    triage: str = Field(examples=["routine"], description="emergency, urgent or routine")
+    diagnoses: list[DiagnosisIO] = Field(default_factory=list, max_length=20)
+    notes: str = Field("", max_length=5000)
+    pregnancy_follow_up: bool = False
+
+
+class EncounterOut(Schema):
+    id: int
+    person: str
+    date: dt.date
+    facility_kind: str
+    facility_name: str
+    clinician: str
+    reason: str
+    triage: str
+    diagnoses: list[DiagnosisIO]
+    notes: str
+    pregnancy_follow_up: bool
+
+
+class VaccinationIn(Schema):
+    person: str
+    vaccine: str = Field(examples=["SRP"])
+    dose: int = Field(ge=1, le=10)
+    date: dt.date | None = None
+    lot: str = ""
+
+
+class VaccinationOut(Schema):
+    id: int
+    person: str
+    vaccine: str
+    dose: int
+    date: dt.date
+    lot: str
+
+
+class ReferralIn(Schema):
+    person: str
+    to_facility: str = Field(examples=["Hospital General de Tapachula"])
+    urgency: str = Field(examples=["urgent"], description="emergency, urgent or routine")
+    reason: str = Field(max_length=5000)
+
+
+class ReferralOut(Schema):
+    id: int
+    person: str
+    to_facility: str
+    urgency: str
+    status: str
+    reason: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class TransitionIn(Schema):
+    status: str = Field(examples=["accepted"],
+                        description="accepted, attended, closed or declined")
+
+
+class ScheduleOut(Schema):
+    vaccine: str
+    dose: int
+    due_date: dt.date
+    status: str = Field(description="due, overdue or done")
+
+
+class HealthOut(Schema):
+    person: str
+    encounters: list[EncounterOut]
+    vaccinations: list[VaccinationOut]
+    referrals: list[ReferralOut]
+    schedule: list[ScheduleOut]
+
+
+class BreakGlassIn(Schema):
+    reason: str = Field(max_length=1000)
+
+
+class BreakGlassOut(Schema):
+    person: str
+    granted_at: dt.datetime
+    expires_at: dt.datetime
+
+
+class UrgentOut(Schema):
+    open_urgent_referral: bool
+
+
+class DayReasonOut(Schema):
+    date: dt.date
+    reason: str
+    count: int
+
+
+class HealthStatsOut(Schema):
+    since: dt.date
+    until: dt.date
+    encounters_by_day: list[DayReasonOut]
+    encounters_by_reason: dict[str, int]
+    children_under_5_overdue_vaccinations: int
+    pregnant_women_in_follow_up: int
+    open_urgent_referrals: int
+
+
+def _encounter(e: Encounter, number: str) -> dict:
+    return {"id": e.pk, "person": number, "date": e.date, "facility_kind": e.facility_kind,
+            "facility_name": e.facility_name, "clinician": e.clinician_name,
+            "reason": e.reason, "triage": e.triage, "diagnoses": e.diagnoses or [],
+            "notes": e.notes or "", "pregnancy_follow_up": e.pregnancy_follow_up}
+
+
+def _vaccination(v: Vaccination, number: str) -> dict:
+    return {"id": v.pk, "person": number, "vaccine": v.vaccine, "dose": v.dose, "date": v.date,
+            "lot": v.lot}
+
+
+def _referral(r: Referral, number: str) -> dict:
+    return {"id": r.pk, "person": number, "to_facility": r.to_facility, "urgency": r.urgency,
+            "status": r.status, "reason": r.reason, "created_at": r.created_at,
+            "updated_at": r.updated_at}
+
+
+# ---- writes ------------------------------------------------------------------------------------
+
+@router.post("/health/encounters", response={201: EncounterOut})
+@action("health.write")
+def create_encounter(request: HttpRequest, payload: EncounterIn):
+    encounter = services.record_encounter(
+        actor=actor_of(request), user=user_of(request), registration_number=payload.person,
+        date=payload.date, facility_kind=payload.facility_kind,
+        facility_name=payload.facility_name, reason=payload.reason, triage=payload.triage,
+        diagnoses=[d.model_dump() for d in payload.diagnoses], notes=payload.notes,
+        pregnancy_follow_up=payload.pregnancy_follow_up)
+    return Status(201, _encounter(encounter, encounter.person.registration_number))
+
+
+@router.post("/health/vaccinations", response={201: VaccinationOut})
+@action("health.write")
+def create_vaccination(request: HttpRequest, payload: VaccinationIn):
+    vaccination = services.record_vaccination(
+        actor=actor_of(request), user=user_of(request), registration_number=payload.person,
+        vaccine=payload.vaccine, dose=payload.dose, date=payload.date, lot=payload.lot)
+    return Status(201, _vaccination(vaccination, vaccination.person.registration_number))
+
+
+@router.post("/health/referrals", response={201: ReferralOut})
+@action("health.write")
+def create_referral(request: HttpRequest, payload: ReferralIn):
+    referral = services.create_referral(
+        actor=actor_of(request), user=user_of(request), registration_number=payload.person,
+        to_facility=payload.to_facility, urgency=payload.urgency, reason=payload.reason)
+    return Status(201, _referral(referral, referral.person.registration_number))
+
+
+@router.post("/health/referrals/{id}/transitions", response=ReferralOut)
+@action("health.write")
+def transition_referral(request: HttpRequest, id: str, payload: TransitionIn):
+    """sent → accepted → attended → closed, or declined (from sent or accepted); else 409."""
+    referral = services.transition_referral(actor=actor_of(request), user=user_of(request),
+                                            referral_id=id, status=payload.status)
+    return _referral(referral, referral.person.registration_number)
+
+
+# ---- reads -------------------------------------------------------------------------------------
+
+@router.get("/people/{registration_number}/health", response=HealthOut, auth=API_AUTH)
+@health_reader
+def person_health(request: HttpRequest, registration_number: str):
+    """Medical staff; an admin only within an active break-glass grant for this person."""
+    record = selectors.person_health(actor=actor_of(request), user=user_of(request),
+                                     registration_number=registration_number)
+    number = record["person"].registration_number
+    return {"person": number,
+            "encounters": [_encounter(e, number) for e in record["encounters"]],
+            "vaccinations": [_vaccination(v, number) for v in record["vaccinations"]],
+            "referrals": [_referral(r, number) for r in record["referrals"]],
+            "schedule": [s._asdict() for s in record["schedule"]]}
+
+
+@router.get("/people/{registration_number}/health/fhir", auth=API_AUTH)
+@health_reader
+def person_health_fhir(request: HttpRequest, registration_number: str):
+    """The record as a FHIR R4(B) Bundle of type collection (application/fhir+json)."""
+    record = selectors.person_health(actor=actor_of(request), user=user_of(request),
+                                     registration_number=registration_number, purpose="fhir")
+    response = HttpResponse(fhir.bundle(record).model_dump_json(),
+                            content_type="application/fhir+json")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@router.post("/people/{registration_number}/health/break-glass", response={201: BreakGlassOut})
+@action("health.break_glass")
+def break_glass(request: HttpRequest, registration_number: str, payload: BreakGlassIn):
+    """An administrator opens this person's health record for one hour; the reason is kept
+    (encrypted) and the act is audited."""
+    grant = services.break_glass(actor=actor_of(request), user=user_of(request),
+                                 registration_number=registration_number,
+                                 reason=payload.reason)
+    return Status(201, {"person": grant.person.registration_number,
+                        "granted_at": grant.granted_at, "expires_at": grant.expires_at})
+
+
+@router.get("/people/{registration_number}/health/urgent-referral", response=UrgentOut)
+@action("health.urgent_flag")
+def urgent_referral(request: HttpRequest, registration_number: str):
+    """Only whether the person has an open urgent (or emergency) referral."""
+    person = selectors.find_person(registration_number)
+    return {"open_urgent_referral": selectors.has_open_urgent_referral(
+        user=user_of(request), person=person)}
+
+
+@router.get("/stats/health", response=HealthStatsOut)
+@action("health.stats")
+def health_stats(request: HttpRequest):
+    """Counts only, never names."""
+    return selectors.health_stats(user=user_of(request))
