@@ -16,6 +16,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from . import access, audit
 from .services import user_for_token
+from .web_support import client_address
 
 
 class BearerToken(HttpBearer):
@@ -57,10 +58,6 @@ class AccessRouter(Router):
         if auth is NOT_SET and declared:
             auth = allow(declared)
         return super().add_api_operation(path, methods, view_func, auth=auth, **kwargs)
-
-
-def client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def user_of(request: HttpRequest):
