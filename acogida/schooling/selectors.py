@@ -1,5 +1,6 @@
 """Reads on schooling. A class list shows, for each child, name, age, grade and a guardian's
-name and phone (the household's head, else the spouse) — nothing else: no needs, no health, no
+name and phone (the household's head, else the spouse; the phone only with their consent to
+be contacted) — nothing else: no needs, no health, no
 asylum. Every read that names a child is audited with the child as subject; stats are counts."""
 
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from acogida.accounts import access, audit
-from acogida.registry.models import HouseholdMember, Person
+from acogida.registry.models import Consent, ConsentPurpose, HouseholdMember, Person
 
 from . import grades, services
 from .models import HOLDS_SEAT, Enrolment, EnrolmentStatus, Level, School, SchoolGrade
@@ -106,8 +107,14 @@ def _guardians(people: list[Person]) -> dict[int, Person]:
               .select_related("person").only("household_id", "relationship", "person__id",
                                              "person__given_names", "person__first_surname",
                                              "person__second_surname", "person__phone"))
+    # A guardian's phone reaches a teacher only if the guardian consented to being contacted.
+    reachable = set(Consent.objects.filter(
+        person__in=[m.person for m in adults], purpose=ConsentPurpose.CONTACT,
+        withdrawn_on__isnull=True).values_list("person_id", flat=True))
     by_household: dict[int, dict[str, Person]] = {}
     for member in adults:
+        if member.person.pk not in reachable:
+            member.person.phone = ""
         by_household.setdefault(member.household_id, {})[member.relationship] = member.person
     found = {}
     for person in people:

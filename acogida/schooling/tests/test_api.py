@@ -14,6 +14,10 @@ pytestmark = pytest.mark.django_db
 
 YEAR = grades.school_year_start(timezone.localdate())
 
+# Consented to registration and to being phoned: a class list shows a guardian's phone only then.
+CONTACTABLE = [{"purpose": "registration", "given_on": "2018-10-21"},
+               {"purpose": "contact", "given_on": "2018-10-21"}]
+
 
 def _child(age: int, **overrides):
     """Aged ``age`` on 31 December of the current school year."""
@@ -94,7 +98,8 @@ def test_the_class_list_has_no_needs_health_or_asylum(education):
     household = testing.make_household(members=[
         {"relationship": "head", "person": testing.person_values(
             given_names="José", first_surname="Hernández", sex="male",
-            date_of_birth="1985-03-12", phone="+50499887766", specific_needs=["SP"])},
+            date_of_birth="1985-03-12", phone="+50499887766", consents=CONTACTABLE,
+            specific_needs=["SP"])},
         {"relationship": "child", "person": testing.person_values(
             given_names="Dayana", first_surname="Hernández",
             date_of_birth=str(date(YEAR - 8, 1, 5)), specific_needs=["SC"])},

@@ -14,6 +14,10 @@ from .factories import TODAY, child, enrol, make_school
 
 pytestmark = pytest.mark.django_db
 
+# Consented to registration and to being phoned: a class list shows a guardian's phone only then.
+CONTACTABLE = [{"purpose": "registration", "given_on": "2018-10-21"},
+               {"purpose": "contact", "given_on": "2018-10-21"}]
+
 
 def _leave(enrolment):
     return services.transition(actor=testing.SYSTEM, user=testing.make_user("education"),
@@ -150,10 +154,11 @@ def test_the_class_list_names_the_guardian_and_nothing_else():
     household = testing.make_household(members=[
         {"relationship": "head", "person": testing.person_values(
             given_names="José Luis", first_surname="Hernández", sex="male",
-            date_of_birth="1985-03-12", phone="+50499887766", specific_needs=["SP"])},
+            date_of_birth="1985-03-12", phone="+50499887766", consents=CONTACTABLE,
+            specific_needs=["SP"])},
         {"relationship": "spouse", "person": testing.person_values(
             given_names="Ana", first_surname="Mejía", date_of_birth="1988-07-30",
-            phone="+50411112222", specific_needs=["PG", "SV"])},
+            phone="+50411112222", consents=CONTACTABLE, specific_needs=["PG", "SV"])},
         {"relationship": "child", "person": testing.person_values(
             given_names="Dayana", first_surname="Hernández", date_of_birth="2012-01-05",
             specific_needs=["SC"])},
@@ -184,7 +189,7 @@ def test_the_spouse_is_the_guardian_when_the_child_heads_no_household_with_a_hea
             sex="male")},
         {"relationship": "spouse", "person": testing.person_values(
             given_names="Ana", first_surname="Mejía", date_of_birth="2002-07-30",
-            phone="+50411112222")},
+            phone="+50411112222", consents=CONTACTABLE)},
     ])
     kevin = household.members.get(relationship="head").person
     school = make_school("Bachillerato 3", level="media_superior", seats={1: 5})
@@ -219,3 +224,19 @@ def test_stats_count_by_level_without_names():
                                     "attending": 0, "waitlisted": 1, "left": 0}
     assert by_level["preescolar"]["enrolled"] == 1 and by_level["preescolar"]["seats"] == 5
     assert found["schools"] == 3
+
+
+def test_a_guardians_phone_needs_their_consent_to_be_contacted():
+    household = testing.make_household(members=[
+        {"relationship": "head", "person": testing.person_values(
+            given_names="Rosa", first_surname="Flores", sex="female",
+            date_of_birth="1985-03-12", phone="+50433334444")},  # consented to registration only
+        {"relationship": "child", "person": testing.person_values(
+            given_names="Kenia", first_surname="Flores", date_of_birth="2012-01-05")},
+    ])
+    kenia = household.members.get(relationship="child").person
+    school = make_school(seats={1: 5})
+    enrol(kenia, school)
+    pupils = selectors.class_list(actor=testing.SYSTEM, user=testing.make_user("education"),
+                                  school_id=school.pk, today=TODAY)
+    assert (pupils[0].guardian_name, pupils[0].guardian_phone) == ("Rosa Flores Díaz", None)
