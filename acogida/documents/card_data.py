@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from PIL import UnidentifiedImageError
 
+from acogida.core.ages import age_on  # noqa: F401  (card_data.age_on for callers)
 from acogida.registry.models import Person, RegistrationPoint
 
 from . import conf, credentials
@@ -36,10 +37,6 @@ TITLES = {
 
 def legal_status(doc_type: str, legal_basis: str) -> tuple[str, str]:
     return LEGAL_STATUS[(doc_type, legal_basis if doc_type == "work_permit" else "")]
-
-
-def age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def _photo_bytes(person: Person) -> bytes | None:

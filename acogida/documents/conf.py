@@ -8,6 +8,8 @@ import os
 
 from django.conf import settings
 
+from acogida.core.ages import ADULT_AGE  # noqa: F401  (re-exported: ADULT_AGE is read through conf)
+
 DEFAULTS = {
     "ACOGIDA_WORK_PERMIT_MIN_AGE": 18,
     "ACOGIDA_TEMPORARY_ID_VALIDITY_DAYS": 365,
@@ -16,7 +18,6 @@ DEFAULTS = {
     # (0 leaves the photo out: the QR stays small and scans from further away).
     "ACOGIDA_QR_PHOTO_MAX_BYTES": 700,
 }
-ADULT_AGE = 18  # who may be a child's guardian, and who receives a child's document
 
 
 def value(name: str) -> int:

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from acogida.accounts import access, audit
+from acogida.core.ages import age_on
 from acogida.registry.models import Consent, ConsentPurpose, HouseholdMember, Person
 
 from . import grades, services
@@ -92,10 +93,6 @@ def get_school(*, user, school_id) -> SchoolView:
     return SchoolView(school, _seats([school])[school.pk])
 
 
-def _age(born: date, today: date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
 def _guardians(people: list[Person]) -> dict[int, Person]:
     """Each child's guardian: the head of their current household, else the spouse (never the
     child themselves)."""
@@ -147,7 +144,7 @@ def class_list(*, actor: audit.Actor, user, school_id, grade: int | None = None,
     for e in enrolments:
         guardian = guardians.get(e.person.pk)
         pupils.append(Pupil(e.person.registration_number, e.person.full_name,
-                            _age(e.person.date_of_birth, today), e.grade, e.status,
+                            age_on(e.person.date_of_birth, today), e.grade, e.status,
                             guardian.full_name if guardian else None,
                             (guardian.phone or None) if guardian else None))
     audit.record_many(actor, [audit.Event("school.class_list", "school", school.pk,

@@ -19,11 +19,11 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from acogida.core.ages import age_on
 from acogida.registry.models import HouseholdMember, SpecificNeed
 
 from . import conf
 from .models import Section, ShelterNeeds, Stay
-from .services import age_on
 
 SENSITIVE_WORDS = re.compile(
     r"medic|médic|health|salud|clinic|clínic|hospital|pregnan|embaraz|lactan|"

@@ -8,13 +8,14 @@ import os
 
 from django.conf import settings
 
+from acogida.core.ages import ADULT_AGE  # noqa: F401  (re-exported: ADULT_AGE is read through conf)
+
 DEFAULTS = {
     # Free entry and exit: a resident absent this many consecutive roll calls has left.
     "ACOGIDA_ABSENT_NIGHTS": 3,
     # Women's sections take women and their children: boys up to this age (inclusive).
     "ACOGIDA_WOMEN_SECTION_BOY_AGE": 12,
 }
-ADULT_AGE = 18
 
 
 def value(name: str) -> int:

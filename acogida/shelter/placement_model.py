@@ -17,9 +17,10 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from acogida.core.ages import ADULT_AGE
+
 FAMILY, WOMEN, MEN, CHILD_SAFE, MIXED = "family", "women", "men", "child_safe", "mixed"
 KINDS = (FAMILY, WOMEN, MEN, CHILD_SAFE, MIXED)
-ADULT_AGE = 18
 SCHOOL_AGE = (6, 17)
 MAX_SPLIT_COMBOS = 12  # per household and shelter
 BALANCE_STEPS = ((0.6, 1.0), (0.8, 1.0), (0.9, 2.0))  # (occupancy threshold, extra slope)

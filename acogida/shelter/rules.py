@@ -20,6 +20,8 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from acogida.core.ages import ADULT_AGE
+
 CAPACITY = "capacity"
 HOUSEHOLD_TOGETHER = "household_together"
 CHILD_SAFE = "child_safe"
@@ -28,7 +30,7 @@ ACCESSIBLE = "accessible"
 RULES = (CAPACITY, HOUSEHOLD_TOGETHER, CHILD_SAFE, SECTION_KIND, ACCESSIBLE)
 RULE_NUMBERS = {rule: number for number, rule in enumerate(RULES, start=1)}
 
-ADULT_AGE = 18
+
 DEFAULT_BOY_AGE_LIMIT = 12
 
 

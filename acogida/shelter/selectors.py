@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
+from acogida.core.ages import age_on
 from acogida.core.errors import NotFound
 
 from .models import RollCall, Section, Shelter, Stay
-from .services import age_on
 
 
 @dataclass

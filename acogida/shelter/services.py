@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
 from acogida.core import ids
+from acogida.core.ages import age_on
 from acogida.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from acogida.core.names import has_control_characters
 from acogida.registry.models import Household, HouseholdMember, Person, SpecificNeed
@@ -101,10 +102,6 @@ def set_shelter_needs(*, actor: audit.Actor, user, registration_number: str,
 
 
 # ---- who the rules see ---------------------------------------------------------------------------
-
-def age_on(born: date, today: date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
 
 def occupants(people: Iterable[Person], today: date | None = None) -> list[rules.Occupant]:
     """Plain values for the rules: age, sex, SC (a non-sensitive code), wheelchair."""
