@@ -15,6 +15,7 @@ from pydantic import Field
 
 from acogida.accounts import audit
 from acogida.accounts.api_support import AccessRouter, action, actor_of, user_of
+from acogida.core.http import private_file
 from acogida.registry import selectors as registry_selectors
 
 from . import cards, selectors, services
@@ -140,13 +141,6 @@ class RevocationListOut(Schema):
     signature: str
 
 
-def _pdf(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 # ---- public: verification and the revocation list (declared before /documents/{number}) ------
 
 @router.post("/documents/verify", response=VerifyOut, auth=None,
@@ -250,7 +244,7 @@ def document_pdf(request: HttpRequest, number: str):
     """One card: front and back, each on a page of card size (85.60 × 53.98 mm)."""
     document = selectors.get_document(actor=actor_of(request), user=user_of(request),
                                       number=number, purpose="pdf")
-    return _pdf(cards.render_card(document), f"{document.number}.pdf")
+    return private_file(cards.render_card(document), "application/pdf", f"{document.number}.pdf")
 
 
 @router.post("/documents/{number}/issued", response=DocumentOut)
@@ -287,8 +281,8 @@ def batch_pdf(request: HttpRequest, id: str):
     batch = selectors.get_print_batch(actor=actor_of(request), user=user_of(request), number=id)
     documents = selectors.batch_documents(actor=actor_of(request), user=user_of(request),
                                           batch=batch)
-    return _pdf(cards.render_sheets(documents, title=f"Lote {batch.number}"),
-                f"lote-{batch.number}.pdf")
+    return private_file(cards.render_sheets(documents, title=f"Lote {batch.number}"),
+                        "application/pdf", f"lote-{batch.number}.pdf")
 
 
 @router.post("/print-batches/{id}/printed", response=BatchOut)

@@ -10,7 +10,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from acogida.accounts import access, audit
 from acogida.accounts.web_support import actor_of, page
 from acogida.core.errors import DomainError
+from acogida.core.http import private_file
 from acogida.registry import selectors as registry_selectors
 
 from . import cards, selectors, services
@@ -29,13 +29,6 @@ from .forms import FormErrors
 from .models import DocumentType, ReplacementReason
 
 SHOWN_WAITING = 200
-
-
-def _pdf(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _message(exc: DomainError) -> str:
@@ -195,7 +188,7 @@ def card_pdf(request, number: str):
     """One card, front and back, each on a page of card size."""
     document = selectors.get_document(actor=actor_of(request), user=request.user,
                                       number=number, purpose="pdf")
-    return _pdf(cards.render_card(document), f"{document.number}.pdf")
+    return private_file(cards.render_card(document), "application/pdf", f"{document.number}.pdf")
 
 
 # ---- the print queue ---------------------------------------------------------------------------
@@ -250,8 +243,8 @@ def batch_pdf(request, number: str):
     batch = selectors.get_print_batch(actor=actor_of(request), user=request.user, number=number)
     documents = selectors.batch_documents(actor=actor_of(request), user=request.user,
                                           batch=batch)
-    return _pdf(cards.render_sheets(documents, title=f"Lote {batch.number}"),
-                f"lote-{batch.number}.pdf")
+    return private_file(cards.render_sheets(documents, title=f"Lote {batch.number}"),
+                        "application/pdf", f"lote-{batch.number}.pdf")
 
 
 @page

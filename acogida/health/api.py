@@ -6,7 +6,7 @@ other roles learn only whether a person has an open urgent referral; aggregates 
 import datetime as dt
 import functools
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Schema, Status
 from pydantic import Field
 
@@ -18,6 +18,7 @@ from acogida.accounts.api_support import (
     actor_of,
     user_of,
 )
+from acogida.core.http import private_file
 
 from . import fhir, selectors, services
 from .models import Encounter, Referral, Vaccination
@@ -241,10 +242,7 @@ def person_health_fhir(request: HttpRequest, registration_number: str):
     """The record as a FHIR R4(B) Bundle of type collection (application/fhir+json)."""
     record = selectors.person_health(actor=actor_of(request), user=user_of(request),
                                      registration_number=registration_number, purpose="fhir")
-    response = HttpResponse(fhir.bundle(record).model_dump_json(),
-                            content_type="application/fhir+json")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(fhir.bundle(record).model_dump_json(), "application/fhir+json")
 
 
 @router.post("/people/{registration_number}/health/break-glass", response={201: BreakGlassOut})

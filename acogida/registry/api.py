@@ -1,7 +1,8 @@
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import File, Query, Schema, Status, UploadedFile
 
 from acogida.accounts.api_support import AccessRouter, action, actor_of, user_of
+from acogida.core.http import private_file
 
 from . import photos, selectors, services
 from .models import ArrivalGroup, RegistrationPoint
@@ -132,6 +133,4 @@ def upload_photo(request: HttpRequest, registration_number: str, photo: File[Upl
 def download_photo(request: HttpRequest, registration_number: str):
     data = photos.read_photo(actor=actor_of(request), user=user_of(request),
                              registration_number=registration_number)
-    response = HttpResponse(data, content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(data, "image/jpeg")

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from acogida.accounts import access
 from acogida.accounts.web_support import actor_of, page
 from acogida.core.errors import DomainError
+from acogida.core.http import private_file
 from acogida.documents import selectors as document_selectors
 
 from . import photos, selectors, services
@@ -61,9 +62,7 @@ def person_photo(request, registration_number: str):
     """The photo, from private storage, to roles that may see it (``photos`` audits the read)."""
     data = photos.read_photo(actor=actor_of(request), user=request.user,
                              registration_number=registration_number)
-    response = HttpResponse(data, content_type="image/jpeg")  # photos re-encodes every upload
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(data, "image/jpeg")  # photos re-encodes every upload
 
 
 @page
