@@ -100,6 +100,17 @@ def residents(*, actor: audit.Actor, user, shelter: Shelter,
     return stays
 
 
+def residents_by_section(*, actor: audit.Actor, user, shelter: Shelter) -> dict | None:
+    """Section id → the residents a shelter page lists; None for roles that see occupancy
+    only (coordinators), so the page shows numbers and no names."""
+    if not access.can(user, "stay.read"):
+        return None
+    by_section: dict[int, list] = {}
+    for stay in residents(actor=actor, user=user, shelter=shelter):
+        by_section.setdefault(stay.section_id, []).append(resident_view(stay, user=user))
+    return by_section
+
+
 def _reason_for(user, reason: str) -> str | None:
     """An override's free-text reason, only for roles that may override (who wrote it)."""
     return (reason or None) if access.can(user, "stay.override") else None

@@ -41,17 +41,12 @@ def shelter_list(request):
 
 def _detail_context(request, shelter_id) -> dict:
     found = selectors.get_shelter(user=request.user, shelter_id=shelter_id)
-    context = {"found": found, "shelter": found.shelter, "residents": None,
+    context = {"found": found, "shelter": found.shelter,
                "overrides": selectors.overrides(user=request.user, shelter=found.shelter),
-               "roll_calls": selectors.last_roll_calls(user=request.user, shelter=found.shelter)}
-    if access.can(request.user, "stay.read"):
-        stays = selectors.residents(actor=actor_of(request), user=request.user,
-                                    shelter=found.shelter)
-        by_section: dict[int, list] = {}
-        for stay in stays:
-            by_section.setdefault(stay.section_id, []).append(
-                selectors.resident_view(stay, user=request.user))
-        context["residents"] = by_section
+               "roll_calls": selectors.last_roll_calls(user=request.user, shelter=found.shelter),
+               "residents": selectors.residents_by_section(actor=actor_of(request),
+                                                           user=request.user,
+                                                           shelter=found.shelter)}
     return context
 
 
