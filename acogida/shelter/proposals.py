@@ -215,8 +215,9 @@ def confirm_proposal(*, actor: audit.Actor, user, proposal_id: int) -> Placement
                 errors.append(FieldError(where, prefix + texts.describe(
                     violation, section=str(section),
                     person=person.registration_number if person else "")))
-            occupied[section.pk] = occupied.get(section.pk, 0) + len(group["people"])
-            already.update({p: target for p in group["people"]})
+            if not found:  # a refused group takes no beds: later lines are judged fairly
+                occupied[section.pk] = occupied.get(section.pk, 0) + len(group["people"])
+                already.update({p: target for p in group["people"]})
     if errors:
         error = Conflict if conflict_only else InvalidInput
         raise error(_("Nothing was checked in: %(n)s line(s) break a hard rule now. Change "

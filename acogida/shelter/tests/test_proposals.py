@@ -162,3 +162,26 @@ def test_cli_place_dry_run_and_real(scene, capsys):
     assert not Stay.objects.exists()
     call_command("shelter", "place", "--time-limit", "1")
     assert Stay.objects.count() == 5
+
+
+def test_confirm_names_only_the_lines_that_break_a_rule(db):
+    _shelter, sections = make_shelter("Albergue pequeño", sections={"Mixta": ("mixed", 7)})
+    five = testing.make_household()
+    two = testing.make_household(members=[
+        {"relationship": "head", "person": testing.person_values(
+            given_names="Rosa", first_surname="Flores", date_of_birth="1980-01-01")},
+        {"relationship": "spouse", "person": testing.person_values(
+            given_names="Mario", first_surname="Flores", sex="male",
+            date_of_birth="1979-01-01")}])
+    proposal = proposals.create_proposal(actor=testing.SYSTEM, user=testing.make_user("admin"),
+                                         households=[five.number, two.number], time_limit_s=1)
+    assert len(proposal.data["lines"]) == 2
+    for n in range(3):  # walk-ins take three of the seven places meanwhile
+        check_in(sections["Mixta"], person=adult_man(given_names=f"Walk {n}"))
+    manager = testing.api_client(testing.make_user("shelter"))
+    response = post(manager, f"/api/v1/placement/proposals/{proposal.pk}/confirm", {})
+    assert response.status_code == 409
+    assert len({e["field"] for e in response.json()["errors"]}) == 1  # one line, not two
+    assert five.number in str(response.json()["errors"])
+    assert two.number not in str(response.json()["errors"])
+    assert Stay.objects.count() == 3
