@@ -16,6 +16,7 @@ from acogida.accounts.api_support import API_AUTH
 from acogida.core.errors import DomainError
 from acogida.documents.api import router as documents_router
 from acogida.health.api import router as health_router
+from acogida.plan.api import router as plan_router
 from acogida.registry.api import router as registry_router
 from acogida.registry.api_imports import router as imports_router
 from acogida.reporting.api import router as reporting_router
@@ -41,6 +42,7 @@ api.add_router("", shelter_router)
 api.add_router("", placement_router)
 api.add_router("", health_router)
 api.add_router("", schooling_router)
+api.add_router("", plan_router)
 
 
 def _error(request, status: int, detail: str, errors: list | None = None):

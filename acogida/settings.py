@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "acogida.shelter",
     "acogida.health",
     "acogida.schooling",
+    "acogida.plan",
     "acogida.demo",
 ]
 

@@ -10,4 +10,7 @@ urlpatterns = [
     path("", include("acogida.reporting.urls")),
     path("", include("acogida.documents.urls")),
     path("", include("acogida.shelter.urls")),
+    path("", include("acogida.health.urls")),
+    path("", include("acogida.schooling.urls")),
+    path("", include("acogida.plan.urls")),
 ]
