@@ -10,20 +10,47 @@ from django.http import HttpRequest
 from ninja import Schema, Status
 from pydantic import Field
 
-from acogida.accounts import access
+from acogida.accounts import access, audit
 from acogida.accounts.api_support import (
-    API_AUTH,
     AccessRouter,
+    BearerToken,
+    Session,
     action,
     actor_of,
     user_of,
 )
+from acogida.accounts.web_support import client_address
 from acogida.core.http import private_file
 
 from . import fhir, selectors, services
 from .models import Encounter, Referral, Vaccination
 
 router = AccessRouter(tags=["health"])
+
+
+def _reader_only(request: HttpRequest, user):
+    """Medical staff or an admin (whose every read still needs a grant for that person); any
+    other role is refused here, before the query is read, and the refusal is audited."""
+    if user is not None:
+        match = getattr(request, "resolver_match", None)
+        number = ((match.kwargs.get("registration_number") if match else None)
+                  or request.GET.get("person", ""))
+        selectors.require_reader(actor=audit.Actor.of(user, client_address(request)), user=user,
+                                 what=request.path[:200], registration_number=number)
+    return user
+
+
+class ReaderBearer(BearerToken):
+    def authenticate(self, request: HttpRequest, token: str):
+        return _reader_only(request, super().authenticate(request, token))
+
+
+class ReaderSession(Session):
+    def authenticate(self, request: HttpRequest, key: str | None):
+        return _reader_only(request, super().authenticate(request, key))
+
+
+READER_AUTH = [ReaderBearer(), ReaderSession()]
 
 
 def health_reader(view):
@@ -131,6 +158,32 @@ class HealthOut(Schema):
     schedule: list[ScheduleOut]
 
 
+class EncounterPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    has_next: bool
+    items: list[EncounterOut]
+
+
+class VaccinationPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    has_next: bool
+    items: list[VaccinationOut]
+    schedule: list[ScheduleOut] = Field(description="the child schedule's doses whose time has "
+                                        "come: due, overdue or done")
+
+
+class ReferralPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    has_next: bool
+    items: list[ReferralOut]
+
+
 class BreakGlassIn(Schema):
     reason: str = Field(max_length=1000)
 
@@ -222,7 +275,7 @@ def transition_referral(request: HttpRequest, id: str, payload: TransitionIn):
 
 # ---- reads -------------------------------------------------------------------------------------
 
-@router.get("/people/{registration_number}/health", response=HealthOut, auth=API_AUTH)
+@router.get("/people/{registration_number}/health", response=HealthOut, auth=READER_AUTH)
 @health_reader
 def person_health(request: HttpRequest, registration_number: str):
     """Medical staff; an admin only within an active break-glass grant for this person."""
@@ -236,13 +289,60 @@ def person_health(request: HttpRequest, registration_number: str):
             "schedule": [s._asdict() for s in record["schedule"]]}
 
 
-@router.get("/people/{registration_number}/health/fhir", auth=API_AUTH)
+def _page(found: selectors.Page, items: list) -> dict:
+    return {"count": found.count, "page": found.page, "page_size": found.page_size,
+            "has_next": found.has_next, "items": items}
+
+
+@router.get("/health/encounters", response=EncounterPage, auth=READER_AUTH)
+@health_reader
+def list_encounters(request: HttpRequest, person: str = "", page: str = "1",
+                    page_size: str = str(selectors.PAGE_SIZE)):
+    """``?person=<registration number>``: that person's encounters, newest first, paginated
+    (``page``, ``page_size`` up to 200). Medical staff; an admin within a break-glass grant."""
+    found = selectors.person_encounters(actor=actor_of(request), user=user_of(request),
+                                        registration_number=person, page=page,
+                                        page_size=page_size)
+    number = found.person.registration_number
+    return _page(found, [_encounter(e, number) for e in found.items])
+
+
+@router.get("/health/vaccinations", response=VaccinationPage, auth=READER_AUTH)
+@health_reader
+def list_vaccinations(request: HttpRequest, person: str = "", page: str = "1",
+                      page_size: str = str(selectors.PAGE_SIZE)):
+    """``?person=<registration number>``: that person's vaccinations and the child schedule's
+    status (due / overdue / done). Medical staff; an admin within a break-glass grant."""
+    found = selectors.person_vaccinations(actor=actor_of(request), user=user_of(request),
+                                          registration_number=person, page=page,
+                                          page_size=page_size)
+    number = found.person.registration_number
+    return {**_page(found, [_vaccination(v, number) for v in found.items]),
+            "schedule": [s._asdict() for s in found.schedule]}
+
+
+@router.get("/health/referrals", response=ReferralPage, auth=READER_AUTH)
+@health_reader
+def list_referrals(request: HttpRequest, person: str = "", status: str = "",
+                   urgency: str = "", page: str = "1",
+                   page_size: str = str(selectors.PAGE_SIZE)):
+    """Referrals, most urgent first, then oldest first. ``?person=`` for one person's (medical
+    staff, or an admin within a break-glass grant); without it, everyone's (medical staff only).
+    ``status`` and ``urgency`` take one value or several separated by commas; ``status=open``
+    means sent or accepted: ``?status=open&urgency=emergency,urgent`` is the urgent worklist."""
+    found = selectors.referrals(actor=actor_of(request), user=user_of(request),
+                                registration_number=person, status=status, urgency=urgency,
+                                page=page, page_size=page_size)
+    return _page(found, [_referral(r, r.person.registration_number) for r in found.items])
+
+
+@router.get("/people/{registration_number}/health/fhir", auth=READER_AUTH)
 @health_reader
 def person_health_fhir(request: HttpRequest, registration_number: str):
     """The record as a FHIR R4(B) Bundle of type collection (application/fhir+json)."""
     record = selectors.person_health(actor=actor_of(request), user=user_of(request),
                                      registration_number=registration_number, purpose="fhir")
-    return private_file(fhir.bundle(record).model_dump_json(), "application/fhir+json")
+    return private_file(fhir.bundle_json(record), "application/fhir+json")
 
 
 @router.post("/people/{registration_number}/health/break-glass", response={201: BreakGlassOut})

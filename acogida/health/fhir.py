@@ -8,6 +8,7 @@ bundle as it is. Codes of our own (reason categories, vaccine codes) use ``urn:a
 systems; ICD-10 diagnoses use http://hl7.org/fhir/sid/icd-10.
 """
 
+import json
 import uuid
 
 from fhir.resources.R4B.bundle import Bundle
@@ -25,7 +26,20 @@ def _urn(kind: str, key) -> str:
 
 
 def bundle(record: dict) -> Bundle:
-    """``record`` as ``selectors.person_health`` returns it."""
+    """``record`` as ``selectors.person_health`` returns it, as a validated ``Bundle``."""
+    return Bundle.model_validate(bundle_data(record))
+
+
+def bundle_json(record: dict) -> str:
+    """The bundle as JSON: validated by the R4B models, then written from the plain data (the
+    models' own serialiser takes as long again as the validation, for the same content)."""
+    data = bundle_data(record)
+    Bundle.model_validate(data)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def bundle_data(record: dict) -> dict:
+    """The bundle as plain JSON-ready data (not yet validated)."""
     person = record["person"]
     patient_ref = _urn("patient", person.registration_number)
     entries = [{"fullUrl": patient_ref, "resource": {
@@ -79,5 +93,4 @@ def bundle(record: dict) -> Bundle:
             "performer": [{"display": ref.to_facility}],
             "reasonCode": [{"text": ref.reason}],
             "code": {"text": "referral"}}})
-    return Bundle.model_validate({"resourceType": "Bundle", "type": "collection",
-                                  "entry": entries})
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries}

@@ -6,23 +6,40 @@ roles learn at most whether the person has an open urgent referral. Aggregates c
 """
 
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Prefetch
+from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
 from acogida.core import ids
-from acogida.core.errors import Forbidden, NotFound
+from acogida.core.ages import ADULT_AGE, age_on
+from acogida.core.errors import FieldError, Forbidden, InvalidInput, NotFound
 from acogida.registry.models import Person
 
 from . import schedule
-from .models import OPEN_REFERRAL, URGENT, BreakGlassGrant, Encounter, Referral, Vaccination
+from .models import (
+    OPEN_REFERRAL,
+    URGENT,
+    BreakGlassGrant,
+    Encounter,
+    Referral,
+    ReferralStatus,
+    Urgency,
+    Vaccination,
+)
 
 # A pregnancy counts as "in follow-up" with a follow-up encounter within this many days.
 PREGNANCY_FOLLOW_UP_WINDOW = timedelta(days=60)
 STATS_DAYS = 30
+# The child schedule is shown (due / overdue) up to this age: an adult's missing childhood doses
+# are not "overdue" (adults' vaccines, such as Td, are recorded but never due).
+CHILD_UNTIL_YEARS = ADULT_AGE
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+URGENCY_ORDER = {Urgency.EMERGENCY: 0, Urgency.URGENT: 1, Urgency.ROUTINE: 2}
 
 
 def active_grant(user, person: Person) -> BreakGlassGrant | None:
@@ -33,17 +50,67 @@ def active_grant(user, person: Person) -> BreakGlassGrant | None:
             .order_by("-expires_at").first())
 
 
-def _check_reader(user, person: Person) -> str:
-    """How the user may read this record: ``medical`` or ``break_glass``; else Forbidden."""
+def refused(actor: audit.Actor, user, *, what: str, subject: str = "",
+            message: str | None = None) -> Forbidden:
+    """Record a refused attempt on medical data (``health.denied``: who, what, whose record;
+    nothing clinical) and return the ``Forbidden`` to raise, marked as already audited."""
+    audit.record(actor, "health.denied", "person" if subject else "health", subject or what,
+                 subject=subject, what=what, role=getattr(user, "role", "") or "")
+    exc = Forbidden(message or _("Your role may not do this (%(action)s).")
+                    % {"action": "health.read"})
+    exc.audited = True
+    return exc
+
+
+def existing_number(registration_number: str) -> str:
+    """The registration number if such a person exists (for a refusal's audit entry)."""
+    number = ids.normalize(registration_number or "")[:40]
+    return number if number and Person.objects.filter(registration_number=number).exists() \
+        else ""
+
+
+def require(*, actor: audit.Actor, user, action: str, what: str,
+            registration_number: str = "") -> None:
+    """``access.require``, with the refusal audited (the web pages and API reads use it)."""
+    if not access.can(user, action):
+        raise refused(actor, user, what=what, subject=existing_number(registration_number),
+                      message=_("Your role may not do this (%(action)s).") % {"action": action})
+
+
+def require_reader(*, actor: audit.Actor, user, what: str,
+                   registration_number: str = "") -> None:
+    """Medical staff, or an admin (who still needs a grant for each person); else refused."""
+    if not (access.can(user, "health.read") or access.can(user, "health.break_glass")):
+        require(actor=actor, user=user, action="health.read", what=what,
+                registration_number=registration_number)
+
+
+def _check_reader(user, person: Person, *, actor: audit.Actor | None = None,
+                  what: str = "read") -> str:
+    """How the user may read this record: ``medical`` or ``break_glass``; else Forbidden
+    (audited when ``actor`` is given)."""
     if access.can(user, "health.read"):
         return "medical"
     if access.can(user, "health.break_glass") and active_grant(user, person) is not None:
         return "break_glass"
+    message = None
     if access.can(user, "health.break_glass"):
-        raise Forbidden(_("Health records are for medical staff; an administrator must break "
-                          "the glass (with a reason) first."))
+        message = _("Health records are for medical staff; an administrator must break "
+                    "the glass (with a reason) first.")
+    if actor is not None:
+        raise refused(actor, user, what=what, subject=person.registration_number,
+                      message=message)
+    if message:
+        raise Forbidden(message)
     access.require(user, "health.read")  # raises: the role may not read health records
     return ""
+
+
+def child_schedule(person: Person, vaccinations, today: date) -> list:
+    """The schedule's status for a child (under ``CHILD_UNTIL_YEARS``); nothing for an adult."""
+    if age_on(person.date_of_birth, today) >= CHILD_UNTIL_YEARS:
+        return []
+    return schedule.schedule_status(person.date_of_birth, vaccinations, today)
 
 
 def find_person(registration_number: str) -> Person:
@@ -58,10 +125,10 @@ def find_person(registration_number: str) -> Person:
 def person_health(*, actor: audit.Actor, user, registration_number: str,
                   purpose: str = "read", today: date | None = None) -> dict:
     """The person's encounters, vaccinations (with the schedule's status) and referrals."""
-    if not (access.can(user, "health.read") or access.can(user, "health.break_glass")):
-        access.require(user, "health.read")
+    require_reader(actor=actor, user=user, what=purpose,
+                   registration_number=registration_number)
     person = find_person(registration_number)
-    via = _check_reader(user, person)
+    via = _check_reader(user, person, actor=actor, what=purpose)
     today = today or timezone.localdate()
     encounters = list(person.encounters.order_by("-date", "-id"))
     vaccinations = list(person.vaccinations.order_by("date", "vaccine", "dose"))
@@ -69,8 +136,39 @@ def person_health(*, actor: audit.Actor, user, registration_number: str,
     audit.record(actor, f"health.{purpose}", "person", person.registration_number,
                  subject=person.registration_number, via=via)
     return {"person": person, "encounters": encounters, "vaccinations": vaccinations,
-            "referrals": referrals,
-            "schedule": schedule.schedule_status(person.date_of_birth, vaccinations, today)}
+            "referrals": referrals, "via": via,
+            "grant": active_grant(user, person) if via == "break_glass" else None,
+            "today": today, "schedule": child_schedule(person, vaccinations, today)}
+
+
+def health_records(*, actor: audit.Actor, user, registration_numbers: list[str],
+                   purpose: str = "fhir", today: date | None = None) -> list[dict]:
+    """``person_health`` for many people at once (an export: medical staff only, never through
+    break-glass), in a few queries, each person's read audited. Unknown numbers are skipped."""
+    require(actor=actor, user=user, action="health.read", what=purpose)
+    today = today or timezone.localdate()
+    numbers = sorted({ids.normalize(n or "") for n in registration_numbers})
+    records = []
+    for start in range(0, len(numbers), 1000):
+        people = (Person.objects.filter(registration_number__in=numbers[start:start + 1000])
+                  .order_by("registration_number").prefetch_related(
+                      Prefetch("encounters", queryset=Encounter.objects.order_by("-date", "-id")),
+                      Prefetch("vaccinations",
+                               queryset=Vaccination.objects.order_by("date", "vaccine", "dose")),
+                      Prefetch("referrals",
+                               queryset=Referral.objects.order_by("-created_at", "-id"))))
+        for person in people:
+            vaccinations = list(person.vaccinations.all())
+            records.append({"person": person, "encounters": list(person.encounters.all()),
+                            "vaccinations": vaccinations,
+                            "referrals": list(person.referrals.all()), "via": "medical",
+                            "grant": None, "today": today,
+                            "schedule": child_schedule(person, vaccinations, today)})
+    audit.record_many(actor, [audit.Event(f"health.{purpose}", "person", r["person"]
+                                          .registration_number, {"via": "medical"},
+                                          subject=r["person"].registration_number)
+                              for r in records])
+    return records
 
 
 def has_open_urgent_referral(*, user, person: Person) -> bool:
@@ -111,3 +209,162 @@ def health_stats(*, user, today: date | None = None, days: int = STATS_DAYS) -> 
             "children_under_5_overdue_vaccinations": overdue,
             "pregnant_women_in_follow_up": pregnant,
             "open_urgent_referrals": urgent}
+
+
+# ---- lists: one person's encounters, vaccinations, referrals; the open-referrals worklist -------
+
+@dataclass
+class Page:
+    items: list
+    count: int
+    page: int
+    page_size: int
+    person: Person | None = None
+    via: str = "medical"
+    schedule: list = field(default_factory=list)
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.page_size < self.count
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+
+def _page_numbers(page, page_size) -> tuple[int, int]:
+    try:
+        page, page_size = int(page or 1), int(page_size or PAGE_SIZE)
+    except (TypeError, ValueError):
+        raise InvalidInput(_("Pages are numbered 1, 2, 3…"),
+                           [FieldError("page", _("A whole number from 1."))]) from None
+    return max(1, page), min(max(1, page_size), MAX_PAGE_SIZE)
+
+
+def _slice(queryset: QuerySet, page: int, page_size: int) -> tuple[list, int]:
+    count = queryset.count()
+    return list(queryset[(page - 1) * page_size: page * page_size]), count
+
+
+def _reader_of(*, actor, user, registration_number: str, what: str) -> tuple[Person, str]:
+    require_reader(actor=actor, user=user, what=what, registration_number=registration_number)
+    if not (registration_number or "").strip():
+        if not access.can(user, "health.read"):  # an admin breaks the glass person by person
+            raise refused(actor, user, what=what)
+        raise InvalidInput(_("Say whose record: a registration number."),
+                           [FieldError("person", _("Required."))])
+    person = find_person(registration_number)
+    return person, _check_reader(user, person, actor=actor, what=what)
+
+
+def _audit_list(actor, person: Person, part: str, via: str) -> None:
+    audit.record(actor, "health.list", "person", person.registration_number,
+                 subject=person.registration_number, part=part, via=via)
+
+
+def person_encounters(*, actor: audit.Actor, user, registration_number: str, page=1,
+                      page_size=PAGE_SIZE) -> Page:
+    """One person's encounters, newest first (diagnoses and notes decrypted); audited."""
+    page, page_size = _page_numbers(page, page_size)
+    person, via = _reader_of(actor=actor, user=user, registration_number=registration_number,
+                             what="encounters")
+    items, count = _slice(person.encounters.order_by("-date", "-id"), page, page_size)
+    _audit_list(actor, person, "encounters", via)
+    return Page(items, count, page, page_size, person=person, via=via)
+
+
+def person_vaccinations(*, actor: audit.Actor, user, registration_number: str, page=1,
+                        page_size=PAGE_SIZE, today: date | None = None) -> Page:
+    """One person's vaccinations in the order given, with the schedule's status (due, overdue
+    or done) for every dose whose time has come; audited."""
+    page, page_size = _page_numbers(page, page_size)
+    person, via = _reader_of(actor=actor, user=user, registration_number=registration_number,
+                             what="vaccinations")
+    given = list(person.vaccinations.order_by("date", "vaccine", "dose"))
+    _audit_list(actor, person, "vaccinations", via)
+    status = child_schedule(person, given, today or timezone.localdate())
+    return Page(given[(page - 1) * page_size: page * page_size], len(given), page, page_size,
+                person=person, via=via, schedule=status)
+
+
+def _choices(values, allowed, field_name: str, *, aliases: dict | None = None) -> list[str]:
+    """``"sent,accepted"`` or ``["sent", "accepted"]`` → checked values ("open": sent and
+    accepted)."""
+    if isinstance(values, str):
+        values = [values]
+    chosen: list[str] = []
+    for value in values or ():
+        for part in str(value).split(","):
+            part = part.strip().lower()
+            if not part:
+                continue
+            if aliases and part in aliases:
+                chosen += aliases[part]
+            elif part in allowed:
+                chosen.append(part)
+            else:
+                raise InvalidInput(_("Unknown %(field)s.") % {"field": field_name}, [FieldError(
+                    field_name, _("One of: %(v)s.") % {"v": ", ".join(
+                        [*(aliases or {}), *allowed])})])
+    return sorted(set(chosen))
+
+
+def referrals(*, actor: audit.Actor, user, registration_number: str = "", status=(),
+              urgency=(), page=1, page_size=PAGE_SIZE) -> Page:
+    """Referrals, most urgent first and then oldest first (the order a doctor works through
+    them). With a person: that person's (medical staff, or an admin within a break-glass grant).
+    Without: everyone's (medical staff only), the worklist. ``status`` takes ``open`` for sent
+    and accepted. Each person on the page is audited once."""
+    page, page_size = _page_numbers(page, page_size)
+    statuses = _choices(status, ReferralStatus.values, "status",
+                        aliases={"open": list(OPEN_REFERRAL)})
+    urgencies = _choices(urgency, Urgency.values, "urgency")
+    person, via = None, "medical"
+    if (registration_number or "").strip():
+        person, via = _reader_of(actor=actor, user=user,
+                                 registration_number=registration_number, what="referrals")
+        queryset = Referral.objects.filter(person=person)
+    else:
+        require(actor=actor, user=user, action="health.read", what="referrals")
+        queryset = Referral.objects.all()
+    if statuses:
+        queryset = queryset.filter(status__in=statuses)
+    if urgencies:
+        queryset = queryset.filter(urgency__in=urgencies)
+    rank = Case(*[When(urgency=u, then=Value(n)) for u, n in URGENCY_ORDER.items()],
+                default=Value(9), output_field=IntegerField())
+    queryset = (queryset.select_related("person").annotate(rank=rank)
+                .order_by("rank", "created_at", "id"))
+    items, count = _slice(queryset, page, page_size)
+    people = {r.person.registration_number: r.person for r in items}
+    if person is not None:
+        people[person.registration_number] = person
+    audit.record_many(actor, [audit.Event("health.list", "person", number,
+                                          {"part": "referrals", "via": via}, subject=number)
+                              for number in sorted(people)])
+    return Page(items, count, page, page_size, person=person, via=via)
+
+
+def writer_form(*, actor: audit.Actor, user, registration_number: str = "",
+                what: str) -> Person | None:
+    """Opening a form that writes medical data: medical staff only (a refusal is audited).
+    Returns the person named, if there is one (shown on the form so the doctor can check)."""
+    require(actor=actor, user=user, action="health.write", what=what,
+            registration_number=registration_number)
+    number = ids.normalize(registration_number or "")
+    return Person.objects.filter(registration_number=number).first() if number else None
+
+
+def break_glass_form(*, actor: audit.Actor, user, registration_number: str) -> dict:
+    """The break-glass page: the person (an admin may read the registry) and any grant they
+    already hold. Nothing medical."""
+    require(actor=actor, user=user, action="health.break_glass", what="break_glass",
+            registration_number=registration_number)
+    person = find_person(registration_number)
+    return {"person": person, "grant": active_grant(user, person)}
+
+
+def health_stats_page(*, actor: audit.Actor, user, today: date | None = None) -> dict:
+    """``health_stats`` for the coordinators' page (a refusal is audited)."""
+    require(actor=actor, user=user, action="health.stats", what="stats")
+    return health_stats(user=user, today=today)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
 from acogida.core import ids
-from acogida.core.errors import Conflict, FieldError, InvalidInput, NotFound
+from acogida.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
 from acogida.core.names import has_control_characters
 from acogida.registry.models import Person
 
@@ -110,13 +110,10 @@ def _diagnoses(items) -> list[dict]:
     return clean
 
 
-@transaction.atomic
-def record_encounter(*, actor: audit.Actor, user, registration_number: str, date: date | None,
-                     facility_kind: str, facility_name: str = "", reason: str, triage: str,
-                     diagnoses=(), notes: str = "", pregnancy_follow_up: bool = False
-                     ) -> Encounter:
-    access.require(user, "health.write")
-    person = _person(registration_number)
+def _new_encounter(*, user, person: Person, date: date | None, facility_kind: str,
+                   facility_name: str = "", reason: str, triage: str, diagnoses=(),
+                   notes: str = "", pregnancy_follow_up: bool = False) -> Encounter:
+    """An encounter checked by every rule, not yet saved."""
     pregnancy_follow_up = bool(pregnancy_follow_up) or reason == Reason.PREGNANCY_FOLLOW_UP
     if pregnancy_follow_up and person.sex == "male":
         raise InvalidInput(_("Pregnancy follow-up is recorded for women."), [FieldError(
@@ -129,11 +126,49 @@ def record_encounter(*, actor: audit.Actor, user, registration_number: str, date
         reason=_choice(reason, Reason, "reason"), triage=_choice(triage, Urgency, "triage"),
         diagnoses=_diagnoses(diagnoses), notes=_text(notes, "notes"),
         pregnancy_follow_up=pregnancy_follow_up, created_at=timezone.now())
-    encounter.full_clean()
+    encounter.full_clean(exclude=["person", "clinician"])  # both are rows just read
+    return encounter
+
+
+@transaction.atomic
+def record_encounter(*, actor: audit.Actor, user, registration_number: str, date: date | None,
+                     facility_kind: str, facility_name: str = "", reason: str, triage: str,
+                     diagnoses=(), notes: str = "", pregnancy_follow_up: bool = False
+                     ) -> Encounter:
+    access.require(user, "health.write")
+    person = _person(registration_number)
+    encounter = _new_encounter(user=user, person=person, date=date, facility_kind=facility_kind,
+                               facility_name=facility_name, reason=reason, triage=triage,
+                               diagnoses=diagnoses, notes=notes,
+                               pregnancy_follow_up=pregnancy_follow_up)
     encounter.save()
     audit.record(actor, "health.encounter.create", "encounter", encounter.pk,
                  subject=person.registration_number)
     return encounter
+
+
+def _new_vaccination(*, user, person: Person, vaccine: str, dose: int, date: date | None,
+                     lot: str = "", given: set[tuple[str, int]]) -> Vaccination:
+    """A vaccination checked by every rule, not yet saved; ``given``: the person's doses
+    already recorded, as (vaccine, dose)."""
+    vaccine = (vaccine or "").strip().upper()
+    if vaccine not in schedule.VACCINES:
+        raise InvalidInput(_("Unknown vaccine."), [FieldError(
+            "vaccine", _("One of: %(v)s.") % {"v": ", ".join(schedule.VACCINES)})])
+    if not isinstance(dose, int) or not 1 <= dose <= 10:
+        raise InvalidInput(_("Invalid dose."), [FieldError("dose", _("From 1 to 10."))])
+    day = _past_date(date)
+    if day < person.date_of_birth:
+        raise InvalidInput(_("The date is before the person's birth."),
+                           [FieldError("date", _("Not before the date of birth."))])
+    if (vaccine, dose) in given:
+        raise Conflict(_("This dose is already recorded."),
+                       [FieldError("dose", _("Already recorded."))])
+    vaccination = Vaccination(person=person, vaccine=vaccine, dose=dose, date=day,
+                              lot=_one_line(lot, "lot", limit=40), recorded_by=_saved(user),
+                              created_at=timezone.now())
+    vaccination.full_clean(exclude=["person", "recorded_by"], validate_constraints=False)
+    return vaccination
 
 
 @transaction.atomic
@@ -141,23 +176,11 @@ def record_vaccination(*, actor: audit.Actor, user, registration_number: str, va
                        dose: int, date: date | None, lot: str = "") -> Vaccination:
     access.require(user, "health.write")
     person = _person(registration_number)
-    vaccine = (vaccine or "").strip().upper()
-    if vaccine not in schedule.VACCINES:
-        raise InvalidInput(_("Unknown vaccine."), [FieldError(
-            "vaccine", _("One of: %(v)s.") % {"v": ", ".join(schedule.VACCINES)})])
-    if not isinstance(dose, int) or not 1 <= dose <= 10:
-        raise InvalidInput(_("Invalid dose."), [FieldError("dose", _("From 1 to 10."))])
-    given = _past_date(date)
-    if given < person.date_of_birth:
-        raise InvalidInput(_("The date is before the person's birth."),
-                           [FieldError("date", _("Not before the date of birth."))])
-    if Vaccination.objects.filter(person=person, vaccine=vaccine, dose=dose).exists():
-        raise Conflict(_("This dose is already recorded."),
-                       [FieldError("dose", _("Already recorded."))])
-    vaccination = Vaccination(person=person, vaccine=vaccine, dose=dose, date=given,
-                              lot=_one_line(lot, "lot", limit=40), recorded_by=_saved(user),
-                              created_at=timezone.now())
-    vaccination.full_clean(validate_constraints=False)
+    code = (vaccine or "").strip().upper()
+    given = set(Vaccination.objects.filter(person=person, vaccine=code)
+                .values_list("vaccine", "dose"))
+    vaccination = _new_vaccination(user=user, person=person, vaccine=vaccine, dose=dose,
+                                   date=date, lot=lot, given=given)
     try:
         with transaction.atomic():
             vaccination.save()
@@ -166,6 +189,74 @@ def record_vaccination(*, actor: audit.Actor, user, registration_number: str, va
     audit.record(actor, "health.vaccination.create", "vaccination", vaccination.pk,
                  subject=person.registration_number)
     return vaccination
+
+
+def _in_row(exc: DomainError, row: int) -> DomainError:
+    exc.errors = [FieldError(e.field, e.message, row) for e in exc.errors] or [
+        FieldError("", str(exc.detail), row)]
+    return exc
+
+
+@transaction.atomic
+def record_many(*, actor: audit.Actor, user, encounters=(), vaccinations=()) -> dict[str, int]:
+    """Many encounters and vaccinations at once (the demo; a clinic's batch upload): each item
+    takes the keyword arguments of ``record_encounter`` / ``record_vaccination`` and is checked
+    by the same rules (``_new_encounter``, ``_new_vaccination``) and encrypted the same way;
+    they are saved with one insert per thousand rows and one audit entry each. All or nothing:
+    the first refused item raises its error, with its row (counted from 0 in each list)."""
+    access.require(user, "health.write")
+    encounters, vaccinations = list(encounters), list(vaccinations)
+    numbers = sorted({ids.normalize(v.get("registration_number") or "")
+                      for v in [*encounters, *vaccinations]})
+    people: dict[str, Person] = {}
+    for start in range(0, len(numbers), 5000):
+        people.update((p.registration_number, p) for p in Person.objects.filter(
+            registration_number__in=numbers[start:start + 5000]))
+
+    def person_of(number: str, row: int) -> Person:
+        person = people.get(ids.normalize(number or ""))
+        if person is None:
+            raise NotFound(_("No person with that registration number."),
+                           [FieldError("person", _("No person with that registration number."),
+                                       row)])
+        return person
+
+    new_encounters = []
+    for row, values in enumerate(encounters):
+        args = dict(values)
+        number = args.pop("registration_number", "")
+        try:
+            new_encounters.append(_new_encounter(user=user, person=person_of(number, row),
+                                                 **args))
+        except DomainError as exc:
+            raise _in_row(exc, row) from None
+    given: dict[int, set] = {}
+    vaccinated = sorted({people[n].pk for n in numbers if n in people} if vaccinations else ())
+    for start in range(0, len(vaccinated), 5000):
+        for person_id, code, dose in Vaccination.objects.filter(
+                person__in=vaccinated[start:start + 5000]).values_list("person", "vaccine",
+                                                                       "dose"):
+            given.setdefault(person_id, set()).add((code, dose))
+    new_vaccinations = []
+    for row, values in enumerate(vaccinations):
+        args = dict(values)
+        number = args.pop("registration_number", "")
+        try:
+            person = person_of(number, row)
+            vaccination = _new_vaccination(user=user, person=person,
+                                           given=given.setdefault(person.pk, set()), **args)
+        except DomainError as exc:
+            raise _in_row(exc, row) from None
+        given[person.pk].add((vaccination.vaccine, vaccination.dose))
+        new_vaccinations.append(vaccination)
+    Encounter.objects.bulk_create(new_encounters, batch_size=1000)
+    Vaccination.objects.bulk_create(new_vaccinations, batch_size=1000)
+    audit.record_many(actor, [
+        *(audit.Event("health.encounter.create", "encounter", e.pk,
+                      subject=e.person.registration_number) for e in new_encounters),
+        *(audit.Event("health.vaccination.create", "vaccination", v.pk,
+                      subject=v.person.registration_number) for v in new_vaccinations)])
+    return {"encounters": len(new_encounters), "vaccinations": len(new_vaccinations)}
 
 
 @transaction.atomic

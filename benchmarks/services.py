@@ -1,0 +1,262 @@
+"""Services benchmark: writes and exports at caravan scale, through the same services the API
+and the pages call.
+
+    python benchmarks/services.py [--people 1000000] [--database-url URL] [--seed S]
+
+A fresh database (as ``benchmarks/registry.py`` makes it: SQLite in a temporary data dir, or a
+new PostgreSQL database ``acogida_bench`` next to the one in --database-url, dropped at the end)
+holds a synthetic caravan of --people imported in bulk. Then, one function per measurement:
+
+- ``measure_encounter``: p95 of ``health.services.record_encounter`` (checks, encryption of
+  diagnoses and notes, the audit entry) for people picked at random in the registry.
+  Target p95 <= 50 ms.
+- ``measure_fhir``: the FHIR R4B bundles of --fhir-people people (each with two encounters and
+  their diagnoses, three vaccinations and a referral) read through
+  ``health.selectors.health_records`` (the audited bulk read) and validated and written with
+  ``health.fhir.bundle_json``. Target <= 10 s for 1,000 people. Also the per-person path of
+  ``GET /people/{n}/health/fhir`` (``person_health``), for 100 of them.
+- ``measure_plan_page``: HOOK for the plan page's p95 (``GET /api/v1/people/{n}/plan``): it
+  calls ``acogida.plan.selectors.person_plan`` when the plan app has it, and says so when not.
+  Fill in the plan's own data (offers, applications) there to make the figure meaningful.
+
+Add a function to ``MEASUREMENTS`` to time something else.
+"""
+
+import argparse
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import registry as registry_bench  # noqa: E402  (benchmarks/registry.py: the database, the caravan)
+
+TARGETS = {"encounter_p95_ms": 50.0, "fhir_seconds": 10.0, "plan_p95_ms": 200.0}
+Row = tuple[str, str, str, bool | None]  # what, figure, target, met (None: no target)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, default=1_000_000,
+                        help="registry size (default 1,000,000; 100,000 for a quicker run)")
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--seed", type=int, default=2018)
+    parser.add_argument("--calls", type=int, default=300, help="timed calls per p95")
+    parser.add_argument("--fhir-people", type=int, default=1_000)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the data dir and the database for a closer look")
+    return parser.parse_args(argv)
+
+
+def p95(values: list[float]) -> float:
+    return registry_bench.percentile(values, 95)
+
+
+def build_registry(args) -> dict:
+    from acogida.registry import imports
+    from acogida.registry.synthetic import ARRIVAL_GROUP, REGISTRATION_POINTS
+    from acogida.testing import make_group, make_point
+
+    for point in REGISTRATION_POINTS:
+        make_point(point.code, point.name, point.state, point.municipality)
+    make_group(ARRIVAL_GROUP["name"])
+    from acogida.accounts import audit
+    from acogida.accounts.models import User
+
+    start = time.perf_counter()
+    data, _sample = registry_bench.caravan_csv(args.people, args.seed)
+    report = imports.import_people(actor=audit.Actor.system("benchmark"),
+                                   user=User(username="bench", role="admin"), data=data,
+                                   filename="caravan.csv", dry_run=False)
+    print(f"registry: {report.people:,} people imported in {time.perf_counter() - start:.0f} s")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {"people": report.people}
+
+
+def _numbers(count: int, rng: random.Random) -> list[str]:
+    """``count`` registration numbers picked at random (by id, without reading the table)."""
+    from django.db.models import Max, Min
+
+    from acogida.registry.models import Person
+
+    bounds = Person.objects.aggregate(low=Min("id"), high=Max("id"))
+    ids = rng.sample(range(bounds["low"], bounds["high"] + 1),
+                     min(count * 2, bounds["high"] - bounds["low"] + 1))
+    found = list(Person.objects.filter(id__in=ids).values_list("registration_number",
+                                                               flat=True))
+    rng.shuffle(found)
+    return found[:count]
+
+
+def _medic():
+    from acogida.accounts.models import User
+
+    return User(username="bench-medical", role="medical", is_active=True)
+
+
+# ---- measurements -------------------------------------------------------------------------------
+
+def measure_encounter(state: dict, args) -> list[Row]:
+    from acogida.accounts import audit
+    from acogida.health import services
+
+    rng, medic, actor = random.Random(args.seed + 1), _medic(), audit.Actor.system("benchmark")
+    numbers = _numbers(args.calls + 20, rng)
+
+    def record(number: str):
+        return lambda: services.record_encounter(
+            actor=actor, user=medic, registration_number=number, date=None,
+            facility_kind="shelter_medical_post", facility_name="Puesto médico El Barretal",
+            reason="respiratory", triage="routine",
+            diagnoses=[{"text": "Infección aguda de las vías respiratorias superiores",
+                        "icd10": "J06.9"}],
+            notes="Se indica hidratación oral y reposo. Control en 48 horas si no mejora.")
+
+    for number in numbers[:20]:
+        record(number)()  # warm up
+    times = registry_bench.timed(record(n) for n in numbers[20:])
+    figure = p95(times)
+    return [("encounter creation (service)",
+             f"p50 {statistics.median(times):.1f} ms, p95 {figure:.1f} ms",
+             f"p95 <= {TARGETS['encounter_p95_ms']:.0f} ms",
+             figure <= TARGETS["encounter_p95_ms"])]
+
+
+def _health_records(numbers: list[str], rng: random.Random) -> None:
+    """Two encounters (diagnoses, notes), three vaccinations and one referral each."""
+    from django.utils import timezone
+
+    from acogida.accounts import audit
+    from acogida.health import services
+
+    actor, medic, today = audit.Actor.system("benchmark"), _medic(), timezone.localdate()
+    encounters, vaccinations = [], []
+    for number in numbers:
+        for back in (3, 20):
+            encounters.append({
+                "registration_number": number, "date": today - timedelta(days=back),
+                "facility_kind": "mobile_clinic", "facility_name": "Clínica móvil",
+                "reason": rng.choice(["respiratory", "skin", "injury"]), "triage": "routine",
+                "diagnoses": [{"text": "Faringitis aguda", "icd10": "J02.9"},
+                              {"text": "Ampollas en los pies"}],
+                "notes": "Sin signos de alarma. Se explican los signos por los que debe volver."})
+        vaccinations += [{"registration_number": number, "vaccine": code, "dose": 1,
+                          "date": today - timedelta(days=10), "lot": "L12345"}
+                         for code in ("TD", "INFLUENZA", "SRP")]
+    services.record_many(actor=actor, user=medic, encounters=encounters,
+                         vaccinations=vaccinations)
+    for number in numbers:
+        services.create_referral(actor=actor, user=medic, registration_number=number,
+                                 to_facility="Hospital General de Tijuana", urgency="urgent",
+                                 reason="Fiebre persistente de cinco días.")
+
+
+def measure_fhir(state: dict, args) -> list[Row]:
+    from acogida.accounts import audit
+    from acogida.health import fhir, selectors
+
+    rng = random.Random(args.seed + 2)
+    numbers = _numbers(args.fhir_people, rng)
+    start = time.perf_counter()
+    _health_records(numbers, rng)
+    made = time.perf_counter() - start
+    actor, medic = audit.Actor.system("benchmark"), _medic()
+    start = time.perf_counter()
+    size = sum(len(fhir.bundle_json(record)) for record in selectors.health_records(
+        actor=actor, user=medic, registration_numbers=numbers, purpose="fhir"))
+    seconds = time.perf_counter() - start
+    one = numbers[:100]
+    start = time.perf_counter()
+    for number in one:  # the API's path, person by person
+        fhir.bundle_json(selectors.person_health(actor=actor, user=medic,
+                                                 registration_number=number, purpose="fhir"))
+    single = (time.perf_counter() - start) / len(one) * 1000
+    return [(f"  (records for {len(numbers):,} people, record_many + referrals)",
+             f"{made:.1f} s", "", None),
+            (f"FHIR export of {len(numbers):,} people",
+             f"{seconds:.1f} s ({seconds / len(numbers) * 1000:.1f} ms each, "
+             f"{size / 1e6:.1f} MB)", f"<= {TARGETS['fhir_seconds']:.0f} s",
+             seconds <= TARGETS["fhir_seconds"]),
+            ("  one person's bundle (GET .../health/fhir path)", f"{single:.1f} ms", "", None)]
+
+
+def measure_plan_page(state: dict, args) -> list[Row]:
+    """HOOK for the plan engineer: the p95 of a person's plan page. Calls
+    ``acogida.plan.selectors.person_plan`` if it exists; seed the plan's own records (offers,
+    applications, benefits) here for a meaningful figure."""
+    try:
+        from acogida.plan import selectors as plan_selectors
+    except ImportError:
+        return [("plan page (GET /people/{n}/plan)", "not measured: no plan app", "", None)]
+    person_plan = getattr(plan_selectors, "person_plan", None)
+    if person_plan is None:
+        return [("plan page (GET /people/{n}/plan)",
+                 "not measured: no plan.selectors.person_plan yet", "", None)]
+    from acogida.accounts import audit
+    from acogida.accounts.models import User
+
+    actor, user = audit.Actor.system("benchmark"), User(username="bench", role="admin")
+    numbers = _numbers(args.calls + 20, random.Random(args.seed + 3))
+    try:
+        for number in numbers[:20]:
+            person_plan(actor=actor, user=user, registration_number=number)
+        times = registry_bench.timed(
+            (lambda n=n: person_plan(actor=actor, user=user, registration_number=n))
+            for n in numbers[20:])
+    except Exception as exc:  # the plan app is being built: report, do not fail the run
+        return [("plan page (GET /people/{n}/plan)", f"not measured: {exc!r:.80}", "", None)]
+    figure = p95(times)
+    return [("plan page (plan.selectors.person_plan)",
+             f"p50 {statistics.median(times):.1f} ms, p95 {figure:.1f} ms",
+             f"p95 <= {TARGETS['plan_p95_ms']:.0f} ms (no plan records seeded)",
+             figure <= TARGETS["plan_p95_ms"])]
+
+
+MEASUREMENTS: list[Callable[[dict, argparse.Namespace], list[Row]]] = [
+    measure_encounter, measure_fhir, measure_plan_page]
+
+
+def run(args) -> int:
+    url = registry_bench.setup_environment(args.database_url)
+    from django.db import connection
+
+    print(f"database: {connection.vendor} ({url})")
+    state = build_registry(args)
+    rows: list[Row] = []
+    for measurement in MEASUREMENTS:
+        rows += measurement(state, args)
+    print()
+    print(f"{state['people']:,} people on {connection.vendor}")
+    width = max(len(r[0]) for r in rows)
+    for what, figure, target, met in rows:
+        verdict = "" if met is None else ("met" if met else "MISSED")
+        print(f"  {what:<{width}}  {figure:<40} {target:<40} {verdict}")
+    return 0 if all(r[3] is not False for r in rows) else 1
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        return run(args)
+    finally:
+        import os
+
+        if not args.keep:
+            registry_bench.drop_database(args.database_url)
+        if not args.keep and os.environ.get("ACOGIDA_DATA_DIR", "").startswith(
+                tempfile.gettempdir()):
+            shutil.rmtree(os.environ["ACOGIDA_DATA_DIR"], ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
