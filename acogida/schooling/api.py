@@ -1,8 +1,10 @@
-"""Schooling API: schools and their seats, class lists, enrolments and their transitions, a
-child's schooling, and counts. The paths are a public contract; every endpoint declares its
-action. Class lists carry name, age, grade and a guardian's contact: nothing else."""
+"""Schooling API: schools and their seats, class lists, enrolments (one by one, listed, or in
+bulk for a shelter through a proposal) and their transitions, a child's schooling and age
+suggestion, and counts. The paths are a public contract; every endpoint declares its action.
+Class lists carry name, age, grade and a guardian's contact: nothing else."""
 
-from datetime import datetime
+import datetime as dt
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -12,12 +14,13 @@ from pydantic import Field
 
 from acogida.accounts.api_support import AccessRouter, action, actor_of, user_of
 
-from . import grades, selectors, services
+from . import grades, proposal_selectors, proposals, selectors, services
 from .models import Enrolment
 
 router = AccessRouter(tags=["schooling"])
 
 LEVELS = ", ".join(grades.LEVEL_NAMES)
+MAX_ID = 2**31 - 1  # ids and years beyond a database integer are refused with a 422
 
 
 class SchoolIn(Schema):
@@ -70,8 +73,8 @@ class ClassListQuery(Schema):
 
 
 class EnrolmentIn(Schema):
-    person: str = Field(description="a registration number")
-    school: int
+    person: str = Field(max_length=40, description="a registration number")
+    school: int = Field(ge=1, le=MAX_ID)
     grade: int | None = Field(None, ge=1, le=6, description="default: the age suggestion")
     placement_test: bool = Field(False, description="the school placed the child away from the "
                                                     "age suggestion after its own test")
@@ -113,17 +116,114 @@ class PersonSchoolingOut(Schema):
 
 
 class LevelCountsOut(Schema):
+    """Counts of children from 1 to 4 are "<5"."""
+
     level: str
     seats: int
-    enrolled: int
-    attending: int
-    waitlisted: int
-    left: int
+    enrolled: int | str
+    attending: int | str
+    waitlisted: int | str
+    left: int | str
 
 
 class StatsOut(Schema):
     schools: int
     levels: list[LevelCountsOut]
+
+
+class SchoolSuggestionOut(Schema):
+    registration_number: str
+    level: str
+    grade: int
+    age: int = Field(description="age on the reference date")
+    school_year: int = Field(description="the year the school year starts")
+    reference_date: date = Field(description="31 December of the school year's first year")
+    date_of_birth_estimated: bool
+    rule: str
+    source: str
+
+
+class SuggestionQuery(Schema):
+    school_year: int | None = Field(None, ge=-MAX_ID, le=MAX_ID,
+                                    description="default: the current school year")
+
+
+class EnrolmentQuery(Schema):
+    school: int | None = Field(None, ge=1, le=MAX_ID)
+    status: str | None = Field(None, description="requested, waitlisted, enrolled, attending, "
+                                                 "left")
+    person: str | None = Field(None, max_length=40, description="a registration number")
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(selectors.PAGE_SIZE, ge=1, le=selectors.MAX_PAGE_SIZE)
+
+
+class EnrolmentPageOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    has_next: bool
+    items: list[EnrolmentOut]
+
+
+class BulkProposalIn(Schema):
+    shelter: int | str = Field(description="the shelter's id (or its exact name)")
+    school_year: int | None = Field(None, ge=-MAX_ID, le=MAX_ID,
+                                    description="the year the school year starts (2000-2100); "
+                                                "default: from ``date``, else today")
+    date: dt.date | None = Field(None, description="a day in the school year (default: today)")
+
+
+class ProposalLineOut(Schema):
+    line: int
+    person: str
+    full_name: str
+    age: int | None = None
+    household: str
+    level: str
+    grade: int
+    outcome: Literal["enrol", "waitlist", "no_school"]
+    school: int | None = None
+    school_name: str
+    distance_km: float | None = None
+    reason: str
+
+
+class ProposalSkippedOut(Schema):
+    person: str
+    full_name: str
+    reason: str
+
+
+class ProposalCountsOut(Schema):
+    enrol: int
+    waitlist: int
+    no_school: int
+    already: int
+
+
+class BulkProposalOut(Schema):
+    id: int
+    status: str
+    shelter: dict
+    school_year: int
+    reference_date: date
+    created_at: datetime
+    created_by: str
+    confirmed_at: datetime | None = None
+    confirmed_by: str = ""
+    counts: ProposalCountsOut
+    not_school_age: int
+    lines: list[ProposalLineOut]
+    skipped: list[ProposalSkippedOut]
+    result: dict | None = None
+
+
+def _proposal_out(request: HttpRequest, proposal) -> dict:
+    view = proposal_selectors.proposal_view(actor=actor_of(request), user=user_of(request),
+                                   proposal=proposal)
+    lines = [{**{k: v for k, v in line.__dict__.items() if k != "index"}, "line": line.index}
+             for line in view["lines"]]
+    return {**view, "lines": lines}
 
 
 def _school_out(view: selectors.SchoolView) -> dict:
@@ -192,6 +292,50 @@ def request_enrolment(request: HttpRequest, payload: EnrolmentIn):
     return Status(201, _enrolment_out(enrolment, selectors.waitlist_position(enrolment)))
 
 
+@router.get("/enrolments", response=EnrolmentPageOut)
+@action("school.read")
+def list_enrolments(request: HttpRequest, query: Query[EnrolmentQuery]):
+    """Newest request first; filters: school (id), status, person (registration number)."""
+    page = selectors.list_enrolments(actor=actor_of(request), user=user_of(request),
+                                     school=query.school, status=query.status,
+                                     person=query.person, page=query.page,
+                                     page_size=query.page_size)
+    return {"count": page.count, "page": page.page, "page_size": page.page_size,
+            "has_next": page.has_next,
+            "items": [_enrolment_out(e, position) for e, position in page.items]}
+
+
+@router.post("/enrolments/bulk-proposals", response={201: BulkProposalOut})
+@action("school.enrol")
+def create_bulk_proposal(request: HttpRequest, payload: BulkProposalIn):
+    """Every child of school age staying in the shelter, not yet enrolled: the nearest school
+    of their level with a free seat in their grade, siblings together; no seat anywhere within
+    reach: waitlisted at the nearest. A draft until confirmed."""
+    proposal = proposals.create_proposal(
+        actor=actor_of(request), user=user_of(request), shelter=payload.shelter,
+        school_year=payload.school_year, today=payload.date)
+    return Status(201, _proposal_out(request, proposal))
+
+
+@router.get("/enrolments/bulk-proposals/{school_proposal_id}", response=BulkProposalOut)
+@action("school.enrol")
+def read_bulk_proposal(request: HttpRequest, school_proposal_id: str):
+    proposal = proposal_selectors.get_proposal(user=user_of(request),
+                                               proposal_id=school_proposal_id)
+    return _proposal_out(request, proposal)
+
+
+@router.post("/enrolments/bulk-proposals/{school_proposal_id}/confirm",
+             response=BulkProposalOut)
+@action("school.enrol")
+def confirm_bulk_proposal(request: HttpRequest, school_proposal_id: str):
+    """All or nothing, in one transaction: a line that no longer fits (its seat was taken, the
+    child was enrolled meanwhile) is named in a 409 and nothing is enrolled. Twice: 409."""
+    proposal = proposals.confirm_proposal(actor=actor_of(request), user=user_of(request),
+                                          proposal_id=school_proposal_id)
+    return _proposal_out(request, proposal)
+
+
 @router.post("/enrolments/{enrolment_id}/transitions", response=EnrolmentOut)
 @action("school.enrol")
 def transition(request: HttpRequest, enrolment_id: str, payload: TransitionIn):
@@ -210,6 +354,17 @@ def person_schooling(request: HttpRequest, registration_number: str):
     suggestion = found["suggestion"]
     return {**found, "suggestion": suggestion.__dict__ if suggestion else None,
             "enrolments": [_enrolment_out(e, p) for e, p in found["enrolments"]]}
+
+
+@router.get("/people/{registration_number}/school-suggestion", response=SchoolSuggestionOut)
+@action("school.read")
+def school_suggestion(request: HttpRequest, registration_number: str,
+                      query: Query[SuggestionQuery]):
+    """Level and grade for the child's age on 31 December of the school year's first year, with
+    the age, that date and the rule's source. Not aged 3–17 on that day: 422."""
+    return selectors.school_suggestion(actor=actor_of(request), user=user_of(request),
+                                       registration_number=registration_number,
+                                       school_year=query.school_year).__dict__
 
 
 @router.get("/stats/schooling", response=StatsOut)

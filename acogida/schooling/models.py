@@ -88,3 +88,25 @@ class Enrolment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE
+
+
+class ProposalStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    CONFIRMED = "confirmed", _("Confirmed")
+
+
+class BulkProposal(models.Model):
+    """"Enrol every eligible child staying in this shelter": the schools proposed (``data``:
+    lines, skipped children, the schools' names, as JSON) until it is confirmed (every line
+    enrolled or waitlisted at once)."""
+
+    shelter = models.ForeignKey("shelter.Shelter", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=ProposalStatus.choices,
+                              default=ProposalStatus.DRAFT)
+    school_year = models.PositiveSmallIntegerField()
+    reference_date = models.DateField()  # 31 December of the school year's first year
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    created_by = models.CharField(max_length=150, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.CharField(max_length=150, blank=True)

@@ -8,12 +8,15 @@ from datetime import date
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
+from acogida.core import ids
 from acogida.core.ages import age_on
+from acogida.core.errors import FieldError, InvalidInput
 from acogida.registry.models import Consent, ConsentPurpose, HouseholdMember, Person
 
-from . import grades, services
+from . import grades, seats, services
 from .models import HOLDS_SEAT, Enrolment, EnrolmentStatus, Level, School, SchoolGrade
 
 
@@ -44,6 +47,7 @@ class Pupil:
     status: str
     guardian_name: str | None
     guardian_phone: str | None
+    enrolment: int | None = None  # for the teacher's buttons (attending, left)
 
 
 @dataclass(frozen=True)
@@ -57,22 +61,13 @@ class Waiting:
 
 
 def _seats(schools: list[School]) -> dict[int, list[GradeSeats]]:
-    ids_ = [s.pk for s in schools]
-    seats = {(r.school_id, r.grade): r.seats
-             for r in SchoolGrade.objects.filter(school_id__in=ids_)}
-    counts: dict[tuple[int, int], dict[str, int]] = {}
-    for row in (Enrolment.objects.filter(school_id__in=ids_,
-                                         status__in=[*HOLDS_SEAT, EnrolmentStatus.WAITLISTED])
-                .values("school_id", "grade", "status").annotate(n=Count("id"))):
-        counts.setdefault((row["school_id"], row["grade"]), {})[row["status"]] = row["n"]
+    counted = seats.counts([s.pk for s in schools])
     out: dict[int, list[GradeSeats]] = {}
     for school in schools:
         rows = []
         for grade in range(1, grades.GRADES[school.level] + 1):
-            n = counts.get((school.pk, grade), {})
-            rows.append(GradeSeats(grade, seats.get((school.pk, grade), 0),
-                                   sum(n.get(s, 0) for s in HOLDS_SEAT),
-                                   n.get(EnrolmentStatus.WAITLISTED, 0)))
+            n = counted.get((school.pk, grade), seats.EMPTY)
+            rows.append(GradeSeats(grade, n.seats, n.taken, n.waiting))
         out[school.pk] = rows
     return out
 
@@ -83,13 +78,13 @@ def list_schools(*, user, level: str | None = None) -> list[SchoolView]:
     if level:
         schools = schools.filter(level=level)
     schools = list(schools)
-    seats = _seats(schools)
-    return [SchoolView(s, seats[s.pk]) for s in schools]
+    counted = _seats(schools)
+    return [SchoolView(s, counted[s.pk]) for s in schools]
 
 
 def get_school(*, user, school_id) -> SchoolView:
     access.require(user, "school.read")
-    school = services._school(school_id)
+    school = services.school_by_id(school_id)
     return SchoolView(school, _seats([school])[school.pk])
 
 
@@ -128,12 +123,12 @@ def class_list(*, actor: audit.Actor, user, school_id, grade: int | None = None,
                today: date | None = None) -> list[Pupil]:
     """Children holding a seat (enrolled or attending), by grade and name."""
     access.require(user, "school.read")
-    school = services._school(school_id)
+    school = services.school_by_id(school_id)
     today = today or timezone.localdate()
     enrolments = (Enrolment.objects.filter(school=school, status__in=HOLDS_SEAT)
                   .select_related("person").only(
-                      "grade", "status", "person__registration_number", "person__given_names",
-                      "person__first_surname", "person__second_surname",
+                      "grade", "status", "person__registration_number",
+                      "person__given_names", "person__first_surname", "person__second_surname",
                       "person__date_of_birth")
                   .order_by("grade", "person__first_surname", "person__given_names"))
     if grade is not None:
@@ -146,7 +141,7 @@ def class_list(*, actor: audit.Actor, user, school_id, grade: int | None = None,
         pupils.append(Pupil(e.person.registration_number, e.person.full_name,
                             age_on(e.person.date_of_birth, today), e.grade, e.status,
                             guardian.full_name if guardian else None,
-                            (guardian.phone or None) if guardian else None))
+                            (guardian.phone or None) if guardian else None, e.pk))
     audit.record_many(actor, [audit.Event("school.class_list", "school", school.pk,
                                           {"grade": grade}, subject=p.registration_number)
                               for p in pupils] or [
@@ -156,7 +151,7 @@ def class_list(*, actor: audit.Actor, user, school_id, grade: int | None = None,
 
 def waitlist(*, actor: audit.Actor, user, school_id, grade: int | None = None) -> list[Waiting]:
     access.require(user, "school.read")
-    school = services._school(school_id)
+    school = services.school_by_id(school_id)
     rows = (Enrolment.objects.filter(school=school, status=EnrolmentStatus.WAITLISTED)
             .select_related("person").order_by("grade", "requested_at", "id"))
     if grade is not None:
@@ -187,7 +182,7 @@ def schooling_of_person(*, actor: audit.Actor, user, registration_number: str,
                         today: date | None = None) -> dict:
     """The age suggestion for this school year and the child's enrolments, newest first."""
     access.require(user, "school.read")
-    person = services._person(registration_number)
+    person = services.person_by_number(registration_number)
     today = today or timezone.localdate()
     year = grades.school_year_start(today)
     suggestion = grades.suggested_placement(person.date_of_birth, year)
@@ -202,7 +197,11 @@ def schooling_of_person(*, actor: audit.Actor, user, registration_number: str,
 
 
 def stats(*, user) -> dict:
-    """Counts by level: enrolled (holding a seat), of whom attending, and waitlisted."""
+    """Counts by level: enrolled (holding a seat), of whom attending, and waitlisted. Counts of
+    children from 1 to 4 are "<5" (``reporting.suppression``); seats and schools are not people
+    and stay exact."""
+    from acogida.reporting.suppression import suppress
+
     access.require(user, "school.stats")
     counts = {level: {"enrolled": 0, "attending": 0, "waitlisted": 0, "left": 0}
               for level in Level.values}
@@ -213,9 +212,147 @@ def stats(*, user) -> dict:
         if row["status"] in (EnrolmentStatus.ATTENDING, EnrolmentStatus.WAITLISTED,
                              EnrolmentStatus.LEFT):
             bucket[row["status"]] += row["n"]
-    seats = dict.fromkeys(Level.values, 0)
+    seats_by_level = dict.fromkeys(Level.values, 0)
     for row in SchoolGrade.objects.values("school__level").annotate(n=Sum("seats")):
-        seats[row["school__level"]] += row["n"] or 0
-    return {"levels": [{"level": level, "seats": seats[level], **counts[level]}
+        seats_by_level[row["school__level"]] += row["n"] or 0
+    return {"levels": [{"level": level, "seats": seats_by_level[level],
+                        **{k: suppress(n) for k, n in counts[level].items()}}
                        for level in Level.values],
             "schools": School.objects.count()}
+
+
+def schools_to_choose(*, user, level_first: str | None = None) -> list[School]:
+    """The schools for the enrol form (names of places, no children), ``level_first``'s first."""
+    access.require(user, "school.read")
+    schools = list(School.objects.order_by("level", "name"))
+    if level_first:
+        schools.sort(key=lambda s: s.level != level_first)
+    return schools
+
+
+# ---- the age suggestion --------------------------------------------------------------------------
+
+RULE_SOURCE = ("SEP, Normas específicas de control escolar de educación básica: the age reached "
+               "by 31 December of the year the school year starts (shared/domain/standards.md)")
+
+
+@dataclass(frozen=True)
+class SchoolSuggestion:
+    registration_number: str
+    level: str
+    grade: int
+    age: int
+    school_year: int
+    reference_date: date
+    date_of_birth_estimated: bool
+    rule: str
+    source: str
+
+
+def school_suggestion(*, actor: audit.Actor, user, registration_number: str,
+                      today: date | None = None,
+                      school_year: int | None = None) -> SchoolSuggestion:
+    """Level and grade for the child's age on 31 December of the school year's first year; a
+    person outside 3–17 on that day is not of school age (422, with the age said)."""
+    access.require(user, "school.read")
+    person = services.person_by_number(registration_number)
+    if school_year is not None and not 2000 <= school_year <= 2100:
+        raise InvalidInput(_("School year: the year it starts, e.g. 2018."),
+                           [FieldError("school_year", str(school_year))])
+    year = school_year if school_year is not None else grades.school_year_start(
+        today or timezone.localdate())
+    age = grades.age_on_cutoff(person.date_of_birth, year)
+    audit.record(actor, "schooling.suggestion", "person", person.registration_number,
+                 school_year=year)
+    suggestion = grades.suggested_placement(person.date_of_birth, year)
+    if suggestion is None:
+        raise InvalidInput(
+            _("Not of school age: %(age)s on 31 December %(year)s; compulsory schooling is for "
+              "ages %(low)s to %(high)s.") % {"age": age, "year": year,
+                                              "low": grades.YOUNGEST, "high": grades.OLDEST},
+            [FieldError("date_of_birth", str(person.date_of_birth))])
+    return SchoolSuggestion(
+        person.registration_number, suggestion.level, suggestion.grade, age, year,
+        date(year, 12, 31), person.date_of_birth_estimated,
+        _("Age on 31 December of the year the school year starts: preescolar 3–5, primaria "
+          "6–11, secundaria 12–14, media superior 15–17; the school may place the child "
+          "elsewhere after its own placement test."), RULE_SOURCE)
+
+
+# ---- enrolments, filtered and paginated --------------------------------------------------------
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class EnrolmentPage:
+    items: list[tuple[Enrolment, int | None]]  # with the waitlist position
+    count: int
+    page: int
+    page_size: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.page_size < self.count
+
+
+def _positions(enrolments: list[Enrolment]) -> dict[int, int]:
+    """Waitlist positions of the waiting enrolments given, in one query."""
+    waiting = [e for e in enrolments if e.status == EnrolmentStatus.WAITLISTED]
+    if not waiting:
+        return {}
+    pairs = {(e.school_id, e.grade) for e in waiting}
+    query = Q()
+    for school_id, grade in pairs:
+        query |= Q(school_id=school_id, grade=grade)
+    position: dict[int, int] = {}
+    seen: dict[tuple[int, int], int] = {}
+    for pk, school_id, grade in (Enrolment.objects.filter(query,
+                                                          status=EnrolmentStatus.WAITLISTED)
+                                 .order_by("requested_at", "id")
+                                 .values_list("id", "school_id", "grade")):
+        seen[(school_id, grade)] = seen.get((school_id, grade), 0) + 1
+        position[pk] = seen[(school_id, grade)]
+    return position
+
+
+def list_enrolments(*, actor: audit.Actor, user, school: int | None = None,
+                    status: str | None = None, person: str | None = None, page: int = 1,
+                    page_size: int = PAGE_SIZE) -> EnrolmentPage:
+    """Enrolments, newest request first; each child listed is audited."""
+    access.require(user, "school.read")
+    errors = []
+    if status and status not in EnrolmentStatus.values:
+        errors.append(FieldError("status", _("One of: %(s)s.") % {
+            "s": ", ".join(EnrolmentStatus.values)}))
+    if page < 1:
+        errors.append(FieldError("page", _("From 1.")))
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        errors.append(FieldError("page_size", _("From 1 to %(max)s.") % {"max": MAX_PAGE_SIZE}))
+    if errors:
+        raise InvalidInput(_("The list was not read: fix the filters named."), errors)
+    rows = Enrolment.objects.all()
+    if school is not None:
+        rows = rows.filter(school_id=school)
+    if status:
+        rows = rows.filter(status=status)
+    if person:
+        rows = rows.filter(person__registration_number=ids.normalize(person))
+    count = rows.count()
+    items = list(rows.select_related("person", "school")
+                 .order_by("-requested_at", "-id")[(page - 1) * page_size: page * page_size])
+    positions = _positions(items)
+    audit.record_many(actor, [audit.Event("enrolment.list", "enrolment", e.pk,
+                                          {"school": e.school_id},
+                                          subject=e.person.registration_number) for e in items])
+    return EnrolmentPage([(e, positions.get(e.pk)) for e in items], count, page, page_size)
+
+
+def enrolment_counts(*, user) -> dict:
+    """Seats, seats taken and children waiting over all schools (the schools page's header)."""
+    access.require(user, "school.read")
+    taken = Enrolment.objects.filter(status__in=HOLDS_SEAT).count()
+    waiting = Enrolment.objects.filter(status=EnrolmentStatus.WAITLISTED).count()
+    seats = SchoolGrade.objects.aggregate(n=Sum("seats"))["n"] or 0
+    return {"seats": seats, "taken": taken, "waiting": waiting}

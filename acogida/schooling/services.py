@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 from acogida.accounts import access, audit
 from acogida.core import ids
 from acogida.core.errors import Conflict, FieldError, InvalidInput, NotFound
+from acogida.core.numbers import parse_id
 from acogida.registry.models import Person
 
 from . import grades
+from . import seats as seat_counts
 from .models import ACTIVE, HOLDS_SEAT, Enrolment, EnrolmentStatus, Level, School, SchoolGrade
 
 SCHOOL_FIELDS = ("name", "level", "state", "municipality", "location", "latitude", "longitude")
@@ -65,7 +67,7 @@ def set_seats(*, actor: audit.Actor, user, school_id, grade: int, seats: int) ->
     """How many children a grade takes. More seats enrol the waiting children at once; fewer
     seats never remove a child already enrolled."""
     access.require(user, "school.manage")
-    school = _school(school_id, lock=True)
+    school = school_by_id(school_id, lock=True)
     _check_grade(school.level, grade)
     if seats is None or not 0 <= seats <= MAX_SEATS:
         raise InvalidInput(_("Seats: a number from 0 to %(max)s.") % {"max": MAX_SEATS},
@@ -87,8 +89,8 @@ def request_enrolment(*, actor: audit.Actor, user, registration_number: str, sch
     on the waiting list. ``grade`` defaults to the age suggestion; another grade, or a school of
     another level, needs the school's placement test (``placement_test``)."""
     access.require(user, "school.enrol")
-    person = _person(registration_number)
-    school = _school(school_id, lock=True)
+    person = person_by_number(registration_number)
+    school = school_by_id(school_id, lock=True)
     today = today or timezone.localdate()
     suggestion = grades.suggested_placement(person.date_of_birth, grades.school_year_start(today))
     if suggestion is None:
@@ -146,7 +148,7 @@ def transition(*, actor: audit.Actor, user, enrolment_id, to: str) -> Enrolment:
         "person").first()
     if enrolment is None:
         raise NotFound(_("No such enrolment."))
-    school = _school(enrolment.school_id, lock=True)
+    school = school_by_id(enrolment.school_id, lock=True)
     enrolment.refresh_from_db()  # the status as it stands under the lock
     if to not in EnrolmentStatus.values:
         raise InvalidInput(_("Unknown status."), [FieldError("to", _("One of: %(s)s.") % {
@@ -176,17 +178,8 @@ def transition(*, actor: audit.Actor, user, enrolment_id, to: str) -> Enrolment:
 
 # ---- helpers -------------------------------------------------------------------------------------
 
-def seats_of(school: School, grade: int) -> int:
-    row = SchoolGrade.objects.filter(school=school, grade=grade).first()
-    return row.seats if row else 0
-
-
-def taken_seats(school: School, grade: int) -> int:
-    return Enrolment.objects.filter(school=school, grade=grade, status__in=HOLDS_SEAT).count()
-
-
 def _free_seats(school: School, grade: int) -> int:
-    return seats_of(school, grade) - taken_seats(school, grade)
+    return seat_counts.free(school.pk, grade)
 
 
 def _fill_free_seats(actor: audit.Actor, school: School, grade: int) -> list[Enrolment]:
@@ -210,21 +203,23 @@ def _fill_free_seats(actor: audit.Actor, school: School, grade: int) -> list[Enr
 
 
 def _int(value, field: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound(_("Not found."), [FieldError(field, str(value))]) from None
+    number = parse_id(value)
+    if number is None:
+        raise NotFound(_("Not found."), [FieldError(field, str(value)[:40])])
+    return number
 
 
-def _school(school_id, *, lock: bool = False) -> School:
+def school_by_id(school_id, *, lock: bool = False) -> School:
+    """The school (404 naming ``school`` if there is none); ``lock``: under a row lock."""
     queryset = School.objects.select_for_update() if lock else School.objects
     school = queryset.filter(pk=_int(school_id, "school")).first()
     if school is None:
-        raise NotFound(_("No such school."), [FieldError("school", str(school_id))])
+        raise NotFound(_("No such school."), [FieldError("school", str(school_id)[:40])])
     return school
 
 
-def _person(registration_number: str) -> Person:
+def person_by_number(registration_number: str) -> Person:
+    """The person with this registration number (404 if there is none)."""
     person = Person.objects.filter(
         registration_number=ids.normalize(registration_number or "")).first()
     if person is None:

@@ -7,7 +7,7 @@ import pytest
 from acogida import testing
 from acogida.accounts.models import AuditEntry
 from acogida.core.errors import Conflict, Forbidden, InvalidInput
-from acogida.schooling import selectors, services
+from acogida.schooling import seats, selectors, services
 from acogida.schooling.models import Enrolment
 
 from .factories import TODAY, child, enrol, make_school
@@ -74,7 +74,7 @@ def test_seats_run_out_then_children_wait_in_order_of_request():
     made = [enrol(child(given_names=f"Niño {i}"), school) for i in range(5)]
     assert [e.status for e in made] == ["enrolled"] * 2 + ["waitlisted"] * 3
     assert [selectors.waitlist_position(e) for e in made] == [None, None, 1, 2, 3]
-    assert services.taken_seats(school, 3) == 2
+    assert seats.counts([school.pk])[(school.pk, 3)].taken == 2
     waiting = selectors.waitlist(actor=testing.SYSTEM, user=testing.make_user("education"),
                                  school_id=school.pk)
     assert [w.enrolment for w in waiting] == [e.pk for e in made[2:]]
@@ -105,7 +105,7 @@ def test_a_waiting_child_who_leaves_frees_nothing():
     _leave(first)
     second.refresh_from_db()
     assert second.status == "waitlisted" and selectors.waitlist_position(second) == 1
-    assert services.taken_seats(school, 3) == 1
+    assert seats.counts([school.pk])[(school.pk, 3)].taken == 1
 
 
 def test_more_seats_enrol_the_waiting_children():
@@ -169,13 +169,14 @@ def test_the_class_list_names_the_guardian_and_nothing_else():
     enrol(dayana, school), enrol(alone, school)
     pupils = selectors.class_list(actor=testing.SYSTEM, user=testing.make_user("education"),
                                   school_id=school.pk, today=TODAY)
-    assert [dataclasses.asdict(p) for p in pupils] == [
+    ids_ = dict(Enrolment.objects.values_list("person_id", "id"))
+    assert [dataclasses.asdict(p) for p in pupils] == [  # the enrolment's id for the buttons
         {"registration_number": dayana.registration_number, "full_name": dayana.full_name,
          "age": 6, "grade": 1, "status": "enrolled", "guardian_name": "José Luis Hernández Díaz",
-         "guardian_phone": "+50499887766"},
+         "guardian_phone": "+50499887766", "enrolment": ids_[dayana.pk]},
         {"registration_number": alone.registration_number, "full_name": alone.full_name,
          "age": 8, "grade": 3, "status": "enrolled", "guardian_name": None,
-         "guardian_phone": None},
+         "guardian_phone": None, "enrolment": ids_[alone.pk]},
     ]
     entries = AuditEntry.objects.filter(action="school.class_list")
     assert sorted(e.subject for e in entries) == sorted(
@@ -212,17 +213,18 @@ def test_every_write_is_audited_with_the_child_as_subject():
     assert AuditEntry.objects.filter(action="school.seats").exists()
 
 
-def test_stats_count_by_level_without_names():
-    primaria = make_school(seats={3: 1})
+def test_stats_count_by_level_without_names_small_counts_suppressed():
+    primaria = make_school(seats={3: 5})
     make_school("Jardín de Niños Xochitl", level="preescolar", seats={2: 4})
-    enrol(child(), primaria), enrol(child(given_names="Luis"), primaria)
+    for i in range(6):
+        enrol(child(given_names=f"Niño {i}"), primaria)
     enrol(child("2014-05-05", given_names="Mía"), make_school(
         "Jardín 2", level="preescolar", seats={2: 1}))
     found = selectors.stats(user=testing.make_user("coordinator"))
     by_level = {row["level"]: row for row in found["levels"]}
-    assert by_level["primaria"] == {"level": "primaria", "seats": 1, "enrolled": 1,
-                                    "attending": 0, "waitlisted": 1, "left": 0}
-    assert by_level["preescolar"]["enrolled"] == 1 and by_level["preescolar"]["seats"] == 5
+    assert by_level["primaria"] == {"level": "primaria", "seats": 5, "enrolled": 5,
+                                    "attending": 0, "waitlisted": "<5", "left": 0}
+    assert by_level["preescolar"]["enrolled"] == "<5" and by_level["preescolar"]["seats"] == 5
     assert found["schools"] == 3
 
 
