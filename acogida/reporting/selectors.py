@@ -1,13 +1,18 @@
 """Aggregate figures: counts only, computed in the database, never a name."""
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from acogida.accounts import access, audit
-from acogida.registry.models import HouseholdMember, Person
+from acogida.core.reference import SENSITIVE_NEEDS
+from acogida.registry.models import HouseholdMember, Person, Sex, SpecificNeed
+
+from .filters import Filters
+from .suppression import suppress, suppress_mapping
 
 # (label, lowest age, highest age) — the bands humanitarian reports use.
 AGE_BANDS = [("0-4", 0, 4), ("5-11", 5, 11), ("12-17", 12, 17), ("18-59", 18, 59),
@@ -46,6 +51,7 @@ def household_size_counts() -> dict[str, int]:
 
 
 def summary(*, actor: audit.Actor, user, today: date | None = None) -> dict:
+    """The head count and its breakdowns; every count of 1 to 4 is "<5" (the total too)."""
     access.require(user, "stats.read")
     today = today or timezone.localdate()
     people = Person.objects.all()
@@ -57,4 +63,183 @@ def summary(*, actor: audit.Actor, user, today: date | None = None) -> dict:
         "household_size": household_size_counts(),
     }
     audit.record(actor, "stats.summary")
-    return {"total": people.count(), "as_of": today, **by}
+    return {"total": suppress(people.count()), "as_of": today,
+            **{name: suppress_mapping(counts) for name, counts in by.items()}}
+
+
+# --- the situation picture: every figure below is a count, filtered, and suppressed -------------
+
+def _people(filters: Filters):
+    people = Person.objects.all()
+    if filters.date_from:
+        people = people.filter(registered_at__date__gte=filters.date_from)
+    if filters.date_to:
+        people = people.filter(registered_at__date__lte=filters.date_to)
+    if filters.state:
+        people = people.filter(registration_point__state__iexact=filters.state)
+    if filters.place:
+        people = people.filter(Q(registration_point__code__iexact=filters.place)
+                               | Q(registration_point__name__icontains=filters.place)
+                               | Q(registration_point__municipality__icontains=filters.place))
+    if filters.group:
+        people = people.filter(arrival_group_id=filters.group)
+    return people
+
+
+def registrations(*, user, filters: Filters) -> dict:
+    """People registered per day and registration point."""
+    access.require(user, "stats.read")
+    rows = (_people(filters).annotate(day=TruncDate("registered_at"))
+            .values("day", "registration_point__code", "registration_point__name",
+                    "registration_point__state")
+            .annotate(n=Count("id")).order_by("day", "registration_point__code"))
+    out = [{"date": r["day"], "place_code": r["registration_point__code"],
+            "place": r["registration_point__name"], "state": r["registration_point__state"],
+            "count": suppress(r["n"])} for r in rows]
+    by_day: dict = {}
+    for r in rows:
+        by_day[r["day"]] = by_day.get(r["day"], 0) + r["n"]
+    return {"filters": filters.as_dict(), "rows": out,
+            "by_day": [{"date": d, "count": suppress(n)} for d, n in by_day.items()],
+            "total": suppress(sum(r["n"] for r in rows))}
+
+
+def demographics(*, user, filters: Filters, today: date | None = None) -> dict:
+    """Age–sex pyramid (age on ``date_to`` or today), nationalities, specific needs by code.
+    Sensitive needs (SV, TR, SM) are encrypted per person and never counted here."""
+    access.require(user, "stats.read")
+    today = filters.date_to or today or timezone.localdate()
+    people = _people(filters)
+    aggregates = {"total": Count("id")}
+    for label, low, high in AGE_BANDS:
+        born_after, born_by = _birth_range(today, low, high)
+        for sex in Sex.values:
+            aggregates[f"{label}|{sex}"] = Count("id", filter=Q(
+                sex=sex, date_of_birth__gt=born_after, date_of_birth__lte=born_by))
+    counts = people.aggregate(**aggregates)
+    pyramid = [{"band": label, **{sex: suppress(counts[f"{label}|{sex}"]) for sex in Sex.values}}
+               for label, _low, _high in AGE_BANDS]
+    nationalities = [{"nationality": code, "count": suppress(n)} for code, n in
+                     people.values_list("nationality").annotate(n=Count("id"))
+                     .order_by("-n", "nationality")]
+    needs = [{"code": code, "count": suppress(n)} for code, n in
+             SpecificNeed.objects.filter(person__in=people.values("id"))
+             .exclude(code__in=SENSITIVE_NEEDS).values_list("code")
+             .annotate(n=Count("id")).order_by("code")]
+    return {"filters": filters.as_dict(), "as_of": today, "total": suppress(counts["total"]),
+            "pyramid": pyramid, "nationalities": nationalities, "specific_needs": needs}
+
+
+def _at(day: date | None):
+    """The end of ``day`` (local time), or now."""
+    if day is None:
+        return timezone.now()
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def occupancy_rows(filters: Filters) -> list[dict]:
+    """Per shelter: capacity, people staying (at the end of ``date_to``, or now) and the
+    facilities the Sphere checks need. Unsuppressed: callers decide how to show it."""
+    from acogida.shelter.models import Section, Shelter, Stay
+
+    shelters = Shelter.objects.order_by("name")
+    if filters.state:
+        shelters = shelters.filter(state__iexact=filters.state)
+    if filters.place:
+        shelters = shelters.filter(Q(name__icontains=filters.place)
+                                   | Q(municipality__icontains=filters.place))
+    moment = _at(filters.date_to)
+    stays = Stay.objects.filter(checked_in_at__lte=moment).filter(
+        Q(checked_out_at__isnull=True) | Q(checked_out_at__gt=moment))
+    if filters.group:
+        stays = stays.filter(person__arrival_group_id=filters.group)
+    occupied = dict(stays.values_list("section__shelter").annotate(n=Count("id")))
+    capacity = dict(Section.objects.values_list("shelter").annotate(n=Sum("capacity")))
+    return [{"id": s.pk, "shelter": s.name, "state": s.state, "municipality": s.municipality,
+             "capacity": capacity.get(s.pk) or 0, "occupied": occupied.get(s.pk, 0),
+             "covered_area_m2": s.covered_area_m2, "toilets": s.toilets, "taps": s.taps,
+             "showers": s.showers, "medical_post": s.medical_post}
+            for s in shelters]
+
+
+def shelters(*, user, filters: Filters, rows: list[dict] | None = None) -> dict:
+    """Occupancy per shelter. With 1 to 4 people staying, ``percent`` (and ``over_capacity``
+    of a shelter without capacity) would give the count away: they are None. Totals are summed
+    from the exact counts, then suppressed. ``rows``: ``occupancy_rows`` already read."""
+    access.require(user, "stats.read")
+    out = []
+    rows = occupancy_rows(filters) if rows is None else rows
+    for r in rows:
+        small = 0 < r["occupied"] < 5
+        over = max(0, r["occupied"] - r["capacity"])
+        out.append({"shelter": r["shelter"], "state": r["state"],
+                    "municipality": r["municipality"], "capacity": r["capacity"],
+                    "occupied": suppress(r["occupied"]),
+                    "over_capacity": None if small and not r["capacity"] else over > 0,
+                    "over_by": suppress(over),
+                    "percent": round(100 * r["occupied"] / r["capacity"])
+                    if r["capacity"] and not small else None})
+    return {"filters": filters.as_dict(), "as_of": filters.date_to or timezone.localdate(),
+            "rows": out, "total_occupied": suppress(sum(r["occupied"] for r in rows)),
+            "total_capacity": sum(r["capacity"] for r in rows)}
+
+
+def documents(*, user, filters: Filters) -> dict:
+    """Per kind: requested, handed over (issued), revoked in the date range, and verifications
+    (scans checked by ``POST /documents/verify``, counted from the audit log)."""
+    access.require(user, "stats.read")
+    from acogida.accounts.models import AuditEntry
+    from acogida.documents.models import Document, DocumentType
+
+    docs = Document.objects.all()
+    if filters.state:
+        docs = docs.filter(office__state__iexact=filters.state)
+    if filters.place:
+        docs = docs.filter(Q(office__code__iexact=filters.place)
+                           | Q(office__name__icontains=filters.place))
+    if filters.group:
+        docs = docs.filter(holder__arrival_group_id=filters.group)
+
+    def within(field: str) -> Q:
+        q = Q(**{f"{field}__isnull": False})
+        if filters.date_from:
+            q &= Q(**{f"{field}__date__gte": filters.date_from})
+        if filters.date_to:
+            q &= Q(**{f"{field}__date__lte": filters.date_to})
+        return q
+
+    counts = {row["doc_type"]: row for row in docs.values("doc_type").annotate(
+        requested=Count("id", filter=within("requested_at")),
+        issued=Count("id", filter=within("handed_over_at")),
+        revoked=Count("id", filter=within("ended_at") & Q(status="revoked")))}
+    verifications = AuditEntry.objects.filter(action="document.verify", object_type="document")
+    if filters.date_from:
+        verifications = verifications.filter(at__date__gte=filters.date_from)
+    if filters.date_to:
+        verifications = verifications.filter(at__date__lte=filters.date_to)
+    verified = dict(verifications.annotate(doc_type=Subquery(
+        docs.filter(number=OuterRef("object_id")).values("doc_type")[:1]))
+        .exclude(doc_type=None).values_list("doc_type").annotate(n=Count("id")))
+    rows = []
+    for kind, label in DocumentType.choices:
+        row = counts.get(kind, {})
+        rows.append({"kind": kind, "label": str(label),
+                     **{k: suppress(row.get(k, 0)) for k in ("requested", "issued", "revoked")},
+                     "verified": suppress(verified.get(kind, 0))})
+    totals = {k: suppress(sum(row.get(k, 0) for row in counts.values()))
+              for k in ("requested", "issued", "revoked")}
+    return {"filters": filters.as_dict(), "rows": rows, "totals": totals}
+
+
+def arrival_groups() -> list[tuple[int, str]]:
+    """The arrival groups' ids and names, for the dashboard's filter (no people)."""
+    from acogida.registry.models import ArrivalGroup
+
+    return list(ArrivalGroup.objects.order_by("name").values_list("id", "name"))
+
+
+def record_read(actor: audit.Actor, what: str, filters: Filters, **details) -> None:
+    """One audit entry per figure read (aggregates: no subject)."""
+    audit.record(actor, f"stats.{what}", "", "",
+                 filters={k: str(v) for k, v in filters.as_dict().items() if v not in (None, "")},
+                 **details)

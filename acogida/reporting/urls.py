@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("summary/", views.summary, name="stats-summary"),
+    path("dashboard/", views.dashboard, name="dashboard"),
 ]
