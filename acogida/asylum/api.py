@@ -127,11 +127,18 @@ class WorkRowOut(Schema):
     jurisdiction: str
     status: str
     principal: str
+    entry_missing: bool = Field(description="no entry date: the filing clock cannot be computed")
     deadline_rule: str | None = None
     due: date | None = None
     deadline_status: str | None = None
     days_left: int | None = None
     overdue: bool
+
+
+class WorkPageOut(Schema):
+    total: int
+    page: int
+    results: list[WorkRowOut]
 
 
 class ScreeningOut(Schema):
@@ -187,16 +194,20 @@ def list_claims(request: HttpRequest, query: Query[ClaimListQuery]):
     return {"total": total, "page": query.page, "results": [_row(c) for c in found]}
 
 
-@router.get("/claims/worklist", response=list[WorkRowOut])
+@router.get("/claims/worklist", response=WorkPageOut)
 @action("claim.read")
-def claim_worklist(request: HttpRequest, jurisdiction: Literal["MX", "US"] | None = None):
-    rows = selectors.worklist(actor=actor_of(request), user=user_of(request),
-                              jurisdiction=jurisdiction)
-    return [{**{k: v for k, v in _row(r["claim"]).items() if not k.startswith("next_")},
-             "deadline_rule": r["deadline"].rule if r["deadline"] else None,
-             "due": r["deadline"].due if r["deadline"] else None,
-             "deadline_status": r["deadline"].status if r["deadline"] else None,
-             "days_left": r["days_left"], "overdue": r["overdue"]} for r in rows]
+def claim_worklist(request: HttpRequest, jurisdiction: Literal["MX", "US"] | None = None,
+                   page: int = Query(1, ge=1, le=100_000)):
+    """Open claims: those without an entry date first, then the nearest deadline first."""
+    rows, total = selectors.worklist(actor=actor_of(request), user=user_of(request),
+                                     jurisdiction=jurisdiction, page=page)
+    return {"total": total, "page": page, "results": [
+        {**{k: v for k, v in _row(r["claim"]).items() if not k.startswith("next_")},
+         "entry_missing": r["entry_missing"],
+         "deadline_rule": r["deadline"].rule if r["deadline"] else None,
+         "due": r["deadline"].due if r["deadline"] else None,
+         "deadline_status": r["deadline"].status if r["deadline"] else None,
+         "days_left": r["days_left"], "overdue": r["overdue"]} for r in rows]}
 
 
 @router.get("/claims/{claim_number}", response=ClaimOut)

@@ -1,24 +1,23 @@
 """A claim's legal deadlines (shared/domain/law.md), from its dates: plain data, no database.
 
-Mexico (Ley sobre Refugiados, Protección Complementaria y Asilo Político): file within 30 working
-days of entry (Art. 18), a decision 45 working days after lodging (COMAR), an appeal within 15
-working days of notification. Working days skip weekends and Mexican federal holidays; the
-calendar and its overrides are the screening aid's data (``screening.add_working_days``).
-United States: file within one year of arrival (INA 208(a)(2)(B)), unless an exception applies.
+The terms are not written here: each comes from the screening aid's dated policy file in force
+on the day the term starts (``mx.filing_deadline``: 30 working days from entry,
+``mx.decision_deadline``: 45 working days from lodging, ``mx.appeal_deadline``: 15 working days
+from notification, ``us.one_year_deadline``: one year from arrival), so a change of law is a new
+policy version, and the claim's worklist and the screening agree. Working days skip weekends and
+Mexican federal holidays (``screening.add_working_days``, overrides kept as data).
 
-Each deadline is ``met``, ``missed``, ``due`` (still open), ``at_risk`` (open, at most
-``AT_RISK_DAYS`` calendar days left) or ``suspended`` (COMAR suspended its deadlines from
-24 March 2020; the end of the suspension is not on record, so such a deadline has no date).
+Each deadline is ``met``, ``missed``, ``due`` (still open), ``at_risk`` (open, with at most the
+policy's ``at_risk_within`` days left, counted in the term's own unit) or ``suspended`` (a
+suspension policy — COMAR's from 24 March 2020 — starts inside the term; its end is not on
+record, so such a deadline has no date).
 """
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
-AT_RISK_DAYS = 10
-MX_FILING_DAYS = 30
-MX_DECISION_DAYS = 45
-MX_APPEAL_DAYS = 15
-MX_SUSPENDED_FROM = date(2020, 3, 24)
+AT_RISK_DAYS = 10  # the worklist's "due soon" window, in calendar days
 
 
 @dataclass(frozen=True)
@@ -39,6 +38,7 @@ class Deadline:
     status: str
     done_on: date | None = None
     citation: str = ""
+    version: str = ""
 
     @property
     def pending(self) -> bool:
@@ -46,71 +46,114 @@ class Deadline:
                                                      and self.done_on is None)
 
 
-def _add_working_days(start: date, days: int) -> date:
-    from acogida.asylum.screening.workdays import add_working_days
-
-    return add_working_days(start, days, country="MX")
-
-
-def _one_year_after(day: date) -> date:
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:  # from 29 February the year ends on 28 February, as the screening aid has it
-        return date(day.year + 1, 2, 28)
+@dataclass(frozen=True)
+class Term:
+    count: int
+    unit: str  # "working_days" or "years"
+    at_risk_within: int
+    citation: str
+    version: str
 
 
-def _status(due: date, done_on: date | None, today: date) -> str:
-    if done_on is not None:
-        return "met" if done_on <= due else "missed"
-    if today > due:
-        return "missed"
-    return "at_risk" if (due - today).days <= AT_RISK_DAYS else "due"
+@lru_cache(maxsize=1)
+def _policies() -> dict:
+    from acogida.asylum.screening import load_policies
+
+    return {p.id: p for p in load_policies()}
 
 
-def _deadline(rule: str, citation: str, start: date | None, due_of, done_on, today,
-              *, stopped: bool = False) -> Deadline | None:
-    if start is None:
+def term(rule: str, start: date) -> Term | None:
+    """The term of ``rule`` in force on ``start``, from its policy file."""
+    policy = _policies().get(rule)
+    if policy is None:
         return None
-    if stopped and done_on is None:
-        return None  # the file left the procedure before this step was owed
-    due = due_of(start)
-    return Deadline(rule, due, _status(due, done_on, today), done_on, citation)
+    version = next((v for v in policy.versions if v.covers(start)), None)
+    if version is None:
+        return None
+    effect = next((e for e in version.effects if e.type in ("deadline", "clock")), None)
+    if effect is None:
+        return None
+    return Term(effect.count, effect.unit, getattr(effect, "at_risk_within", 10),
+                version.citation or policy.citation, version.tag)
+
+
+def _add(start: date, t: Term) -> date:
+    if t.unit == "working_days":
+        from acogida.asylum.screening import add_working_days
+
+        return add_working_days(start, t.count, country="MX")
+    try:
+        return start.replace(year=start.year + t.count)
+    except ValueError:  # from 29 February the year ends on 28 February, as the screening aid has it
+        return date(start.year + t.count, 2, 28)
+
+
+def _left(today: date, due: date, t: Term) -> int:
+    if t.unit == "working_days":
+        from acogida.asylum.screening import working_days_between
+
+        return working_days_between(today, due, country="MX")
+    return (due - today).days
+
+
+def _suspended(rule: str, start: date, due: date) -> bool:
+    """A suspension that begins inside the term (the screening aid's suspension policies)."""
+    for policy in _policies().values():
+        for version in policy.versions:
+            for effect in version.effects:
+                if effect.type == "suspend" and rule in effect.rules and (
+                        start <= effect.period_from <= due
+                        or (effect.period_to is not None and effect.period_from <= due
+                            and effect.period_to >= start)):
+                    return True
+    return False
+
+
+def _deadline(rule: str, start: date | None, done_on: date | None, today: date,
+              *, stopped: bool = False) -> Deadline | None:
+    if start is None or (stopped and done_on is None):
+        return None  # no clock yet, or the file left the procedure before this step was owed
+    t = term(rule, start)
+    if t is None:
+        return None
+    due = _add(start, t)
+    if _suspended(rule, start, due) and (done_on is None or done_on > due):
+        return Deadline(rule, None, "suspended", done_on, t.citation, t.version)
+    if done_on is not None:
+        status = "met" if done_on <= due else "missed"
+    elif today > due:
+        status = "missed"
+    else:
+        status = "at_risk" if _left(today, due, t) <= t.at_risk_within else "due"
+    return Deadline(rule, due, status, done_on, t.citation, t.version)
 
 
 def mexico(dates: ClaimDates, today: date) -> list[Deadline]:
-    filing = _deadline("mx.filing_deadline", "Ley sobre Refugiados, Art. 18", dates.entered_on,
-                       lambda d: _add_working_days(d, MX_FILING_DAYS), dates.lodged_on, today,
-                       stopped=dates.withdrawn)
-    decision = _deadline("mx.decision_deadline", "COMAR: 45 working days", dates.lodged_on,
-                         lambda d: _add_working_days(d, MX_DECISION_DAYS), dates.decided_on,
-                         today, stopped=dates.withdrawn)
-    if decision and decision.due and dates.lodged_on <= MX_SUSPENDED_FROM <= decision.due \
-            and (dates.decided_on is None or dates.decided_on >= MX_SUSPENDED_FROM):
-        decision = Deadline(decision.rule, None, "suspended", dates.decided_on,
-                            "COMAR: deadlines suspended from 24 Mar 2020")
-    appeal = None
-    if dates.decided_on is not None:
-        appeal = _deadline("mx.appeal_deadline", "Ley sobre Refugiados: recurso de revisión",
-                           dates.decided_on, lambda d: _add_working_days(d, MX_APPEAL_DAYS),
-                           dates.appeal_lodged_on, today)
-    return [d for d in (filing, decision, appeal) if d is not None]
+    found = [
+        _deadline("mx.filing_deadline", dates.entered_on, dates.lodged_on, today,
+                  stopped=dates.withdrawn),
+        _deadline("mx.decision_deadline", dates.lodged_on, dates.decided_on, today,
+                  stopped=dates.withdrawn),
+        _deadline("mx.appeal_deadline", dates.decided_on, dates.appeal_lodged_on, today)
+        if dates.decided_on else None,
+    ]
+    return [d for d in found if d is not None]
 
 
 def united_states(dates: ClaimDates, today: date) -> list[Deadline]:
-    deadline = _deadline("us.one_year_deadline", "INA 208(a)(2)(B)", dates.entered_on,
-                         _one_year_after, dates.lodged_on, today, stopped=dates.withdrawn)
-    if deadline is None:
-        return []
-    if deadline.status == "missed" and dates.late_filing_reason:
-        # 208(a)(2)(D): changed or extraordinary circumstances may excuse a late filing;
-        # an officer decides, so the file is flagged, not cleared
-        deadline = Deadline(deadline.rule, deadline.due, "missed", deadline.done_on,
-                            "INA 208(a)(2)(B); exception claimed under 208(a)(2)(D)")
-    return [deadline]
+    found = _deadline("us.one_year_deadline", dates.entered_on, dates.lodged_on, today,
+                      stopped=dates.withdrawn)
+    return [found] if found else []
 
 
 def deadlines(dates: ClaimDates, today: date) -> list[Deadline]:
     return mexico(dates, today) if dates.jurisdiction == "MX" else united_states(dates, today)
+
+
+def appeal_window_closed(dates: ClaimDates, today: date) -> bool:
+    """A refusal that was not appealed in time: nothing more is owed on the file."""
+    appeal = next((d for d in mexico(dates, today) if d.rule == "mx.appeal_deadline"), None)
+    return appeal is not None and appeal.status == "missed" and appeal.done_on is None
 
 
 def next_deadline(found: list[Deadline]) -> Deadline | None:

@@ -164,4 +164,4 @@ def seed_claims(actor: audit.Actor, *, seed: int = 2018) -> dict:
     audit.record_many(actor, events)
     return {"claims": len(claims), "mx": sum(c.jurisdiction == "MX" for c in claims),
             "us": sum(c.jurisdiction == "US" for c in claims),
-            "open": sum(c.status in workflow.OPEN for c in claims)}
+            "open": sum(c.open for c in claims)}

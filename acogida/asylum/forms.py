@@ -56,6 +56,10 @@ EXCLUSIONS = [
 LATE_REASONS = [("", _("None")), ("changed_circumstances", _("Changed circumstances")),
                 ("extraordinary_circumstances", _("Extraordinary circumstances")),
                 ("beyond_control", _("Causes beyond their control"))]
+# an unanswered question stays unknown: the screening aid then says what is missing instead of
+# assuming an answer
+UNKNOWN = ""
+TRISTATE = [(UNKNOWN, _("Not known")), ("yes", _("Yes")), ("no", _("No"))]
 TOPICS = ("journey", "harms", "exclusion", "filing")
 TOPIC_LABELS = {"journey": _("The journey"), "harms": _("What happened and what they fear"),
                 "exclusion": _("Exclusion and bars"), "filing": _("Filing")}
@@ -94,16 +98,19 @@ class MoveForm(forms.Form):
 class JourneyForm(forms.Form):
     mex_entry = forms.DateField(label=_("When did they enter Mexico?"), required=False,
                                 widget=DATE)
-    mex_manner = forms.ChoiceField(label=_("How?"), choices=MANNERS, required=False)
+    mex_manner = forms.ChoiceField(label=_("How?"), choices=[(UNKNOWN, _("Not known")), *MANNERS],
+                                   required=False)
     usa_entry = forms.DateField(label=_("When did they enter the United States (if they did)?"),
                                 required=False, widget=DATE)
-    usa_manner = forms.ChoiceField(label=_("How?"), choices=MANNERS, required=False)
+    usa_manner = forms.ChoiceField(label=_("How?"), choices=[(UNKNOWN, _("Not known")), *MANNERS],
+                                   required=False)
     sought_in_mexico = forms.DateField(
         label=_("Did they ask for protection in Mexico? When?"), required=False, widget=DATE)
     sought_outcome = forms.ChoiceField(label=_("What happened to that request?"),
                                        choices=OUTCOMES, required=False)
-    unaccompanied_minor = forms.BooleanField(label=_("A child travelling without a parent or "
-                                                     "guardian"), required=False)
+    unaccompanied_minor = forms.ChoiceField(
+        label=_("A child travelling without a parent or guardian?"), choices=TRISTATE,
+        required=False)
 
 
 class HarmForm(forms.Form):
@@ -116,19 +123,21 @@ class HarmForm(forms.Form):
                                         widget=forms.CheckboxSelectMultiple)
     past = forms.BooleanField(label=_("It already happened"), required=False)
     feared = forms.BooleanField(label=_("They fear it if returned"), required=False)
-    state_protection_available = forms.BooleanField(
-        label=_("The state could and would protect them"), required=False)
-    internal_relocation_reasonable = forms.BooleanField(
-        label=_("They could reasonably live safely elsewhere in their country"), required=False)
-    torture_risk = forms.BooleanField(
-        label=_("Risk of torture by, or with the consent of, a public official"), required=False)
+    state_protection_available = forms.ChoiceField(
+        label=_("Could and would the state protect them?"), choices=TRISTATE, required=False)
+    internal_relocation_reasonable = forms.ChoiceField(
+        label=_("Could they reasonably live safely elsewhere in their country?"),
+        choices=TRISTATE, required=False)
+    torture_risk = forms.ChoiceField(
+        label=_("Is there a risk of torture by, or with the consent of, a public official?"),
+        choices=TRISTATE, required=False)
 
 
 class ExclusionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, label in EXCLUSIONS:
-            self.fields[name] = forms.BooleanField(label=label, required=False)
+            self.fields[name] = forms.ChoiceField(label=label, choices=TRISTATE, required=False)
 
 
 class FilingForm(forms.Form):
@@ -136,41 +145,65 @@ class FilingForm(forms.Form):
                                            required=False)
 
 
+def _tristate(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+def _answer(value: bool | None) -> str:
+    return {True: "yes", False: "no"}.get(value, UNKNOWN)
+
+
+def _entry(country: str, day, manner: str) -> dict:
+    entry = {"country": country, "date": day.isoformat()}
+    if manner:
+        entry["manner"] = manner
+    return entry
+
+
 def facts_from_topic(facts: dict, topic: str, data: dict) -> dict:
-    """The claim's facts with one topic's answers put in (a new dict; the old one is kept)."""
+    """The claim's facts with one topic's answers put in (a new dict; the old one is kept).
+    Unanswered questions are left out or null, never guessed."""
     facts = {**facts}
     if topic == "journey":
-        entries = []
-        for country, day, manner in (("MEX", data.get("mex_entry"), data.get("mex_manner")),
-                                     ("USA", data.get("usa_entry"), data.get("usa_manner"))):
-            if day:
-                entries.append({"country": country, "date": day.isoformat(),
-                                "manner": manner or "port_of_entry"})
+        entries = [_entry(country, day, manner) for country, day, manner in (
+            ("MEX", data.get("mex_entry"), data.get("mex_manner")),
+            ("USA", data.get("usa_entry"), data.get("usa_manner"))) if day]
         sought = ([{"country": "MEX", "date": data["sought_in_mexico"].isoformat(),
                     "outcome": data.get("sought_outcome") or "pending"}]
                   if data.get("sought_in_mexico") else [])
         facts["journey"] = {"entries": entries, "protection_sought": sought}
-        facts["claimant"] = {**facts.get("claimant", {}),
-                             "unaccompanied_minor": bool(data.get("unaccompanied_minor"))}
+        facts["claimant"] = {**(facts.get("claimant") or {}),
+                             "unaccompanied_minor": _tristate(data.get("unaccompanied_minor"))}
     elif topic == "harms":
-        harm = {k: data[k] for k in ("kind", "actor", "past", "feared",
-                                     "state_protection_available",
-                                     "internal_relocation_reasonable", "torture_risk")}
+        harm = {k: data[k] for k in ("kind", "actor", "past", "feared")}
+        harm.update({k: _tristate(data.get(k)) for k in (
+            "state_protection_available", "internal_relocation_reasonable", "torture_risk")})
         harm["grounds"] = list(data.get("grounds") or [])
-        facts["harms"] = [*facts.get("harms", []), harm]
+        facts["harms"] = [*(facts.get("harms") or []), harm]
     elif topic == "exclusion":
-        facts["exclusion"] = {name: bool(data.get(name)) for name, _label in EXCLUSIONS}
+        facts["exclusion"] = {name: _tristate(data.get(name)) for name, _label in EXCLUSIONS}
     elif topic == "filing":
-        facts["late_filing_reason"] = data.get("late_filing_reason") or None
+        if data.get("late_filing_reason"):
+            facts["late_filing_reason"] = data["late_filing_reason"]
+        else:
+            facts.pop("late_filing_reason", None)
     return facts
 
 
 def journey_initial(facts: dict) -> dict:
-    initial = {"unaccompanied_minor": facts.get("claimant", {}).get("unaccompanied_minor")}
-    for entry in facts.get("journey", {}).get("entries", []):
+    claimant = facts.get("claimant") or {}
+    initial = {"unaccompanied_minor": _answer(claimant.get("unaccompanied_minor"))}
+    journey = facts.get("journey") or {}
+    for entry in journey.get("entries") or []:
         prefix = {"MEX": "mex", "USA": "usa"}.get(entry.get("country"))
         if prefix:
-            initial[f"{prefix}_entry"], initial[f"{prefix}_manner"] = entry["date"], entry["manner"]
-    for sought in facts.get("journey", {}).get("protection_sought", [])[:1]:
-        initial["sought_in_mexico"], initial["sought_outcome"] = sought["date"], sought["outcome"]
+            initial[f"{prefix}_entry"] = entry.get("date")
+            initial[f"{prefix}_manner"] = entry.get("manner") or UNKNOWN
+    for sought in (journey.get("protection_sought") or [])[:1]:
+        initial["sought_in_mexico"] = sought.get("date")
+        initial["sought_outcome"] = sought.get("outcome")
     return initial
+
+
+def exclusion_initial(facts: dict) -> dict:
+    return {k: _answer(v) for k, v in (facts.get("exclusion") or {}).items()}

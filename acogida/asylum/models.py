@@ -53,7 +53,9 @@ class Claim(models.Model):
     narrative = EncryptedTextField(blank=True)
     # the intake interview, in the screening schema's shape (acogida.asylum.screening)
     facts = EncryptedJSONField(default=dict, blank=True)
-    # kept in step by services on every move, so the worklist sorts in the database
+    # kept in step by services on every move (and daily: ``acogida claims refresh``), so the
+    # worklist sorts and the one-open-claim rule holds in the database
+    open = models.BooleanField(default=True)
     next_deadline = models.DateField(null=True, blank=True)
     next_deadline_rule = models.CharField(max_length=40, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -63,10 +65,9 @@ class Claim(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(
-            fields=["principal", "jurisdiction"],
-            condition=~Q(status__in=sorted(workflow.FINAL)),
+            fields=["principal", "jurisdiction"], condition=Q(open=True),
             name="one_open_claim_per_person_and_jurisdiction")]
-        indexes = [models.Index(fields=["status", "next_deadline"]),
+        indexes = [models.Index(fields=["open", "next_deadline"]),
                    models.Index(fields=["jurisdiction", "status"])]
 
     def __str__(self) -> str:
@@ -74,7 +75,7 @@ class Claim(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in workflow.OPEN
+        return self.open
 
 
 class Dependant(models.Model):

@@ -7,7 +7,7 @@ Every read of a claim is audited. The narrative and the intake facts reach only 
 from collections import Counter
 from datetime import date, timedelta
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,8 +25,9 @@ def _claims() -> QuerySet[Claim]:
     return Claim.objects.select_related("principal")
 
 
-def get_claim(*, actor: audit.Actor, user, number: str) -> Claim:
-    access.require(user, "claim.read")
+def get_claim(*, actor: audit.Actor, user, number: str, with_narrative: bool = False) -> Claim:
+    """``with_narrative``: the caller will show the narrative or the interview's facts."""
+    access.require(user, "claim.narrative" if with_narrative else "claim.read")
     claim = claim_by_number(number)
     audit.record(actor, "claim.read", "claim", claim.number,
                  subject=claim.principal.registration_number)
@@ -50,6 +51,7 @@ def list_claims(*, actor: audit.Actor, user, status: str | None = None,
         queryset = queryset.filter(status=status)
     if jurisdiction:
         queryset = queryset.filter(jurisdiction=jurisdiction)
+    number = ""
     if person:
         from acogida.core import ids
 
@@ -59,44 +61,52 @@ def list_claims(*, actor: audit.Actor, user, status: str | None = None,
     total = queryset.count()
     page = max(1, page)
     found = list(queryset.order_by("-created_at", "-pk")[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])
-    audit.record(actor, "claim.list", "claim", "", count=len(found),
-                 filters={"status": status or "", "jurisdiction": jurisdiction or "",
-                          "person": bool(person)})
+    audit.record(actor, "claim.list", "claim", "", subject=number, count=len(found),
+                 filters={"status": status or "", "jurisdiction": jurisdiction or ""})
     return found, total
 
 
 def worklist(*, actor: audit.Actor, user, today: date | None = None,
-             jurisdiction: str | None = None, limit: int = 200) -> list[dict]:
-    """Open claims, nearest deadline first; the overdue are flagged, the undated come last."""
+             jurisdiction: str | None = None, page: int = 1) -> tuple[list[dict], int]:
+    """Open claims: first those whose clock cannot be computed (no entry date: the filing term
+    may be running unseen), then the nearest deadline first, the overdue flagged. A page of
+    ``PAGE_SIZE`` and the total."""
     access.require(user, "claim.read")
     today = today or timezone.localdate()
-    queryset = _claims().filter(status__in=sorted(workflow.OPEN))
+    queryset = _claims().filter(open=True)
     if jurisdiction:
         queryset = queryset.filter(jurisdiction=jurisdiction)
-    claims = list(queryset.order_by(F("next_deadline").asc(nulls_last=True), "created_at")[:limit])
+    total = queryset.count()
+    page = max(1, min(page, 100_000))
+    ordered = queryset.order_by(
+        Case(When(entered_on__isnull=True, then=0), default=1),
+        F("next_deadline").asc(nulls_last=True), "created_at", "pk")
+    claims = list(ordered[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])
     rows = []
     for claim in claims:
-        found = deadlines.deadlines(dates_of(claim), today)
-        nearest = deadlines.next_deadline(found)
+        nearest = deadlines.next_deadline(deadlines.deadlines(dates_of(claim), today))
         rows.append({"claim": claim, "deadline": nearest,
+                     "entry_missing": claim.entered_on is None,
                      "overdue": bool(nearest and nearest.due and nearest.due < today),
                      "days_left": (nearest.due - today).days if nearest and nearest.due else None})
-    audit.record(actor, "claim.worklist", "claim", "", count=len(rows))
-    return rows
+    audit.record(actor, "claim.worklist", "claim", "", count=len(rows), page=page)
+    return rows, total
 
 
 def claim_deadlines(claim: Claim, today: date | None = None) -> list[deadlines.Deadline]:
     return deadlines.deadlines(dates_of(claim), today or timezone.localdate())
 
 
-def document_effects(claim: Claim) -> list[str]:
-    """What the claim means for the person's documents (law.md; documents app)."""
+def document_effects(claim: Claim, today: date | None = None) -> list[str]:
+    """What the claim means for the person's documents (law.md; documents app): a Mexican claim
+    is a work-permit basis while it is pending, under appeal or still appealable."""
     effects = []
-    if claim.jurisdiction == "MX" and claim.lodged_on and claim.status not in (
-            workflow.WITHDRAWN, workflow.ABANDONED):
+    recognised = claim.status == workflow.RECOGNISED or (
+        claim.status == workflow.APPEAL_DECIDED and claim.appeal_outcome == "overturned")
+    if claim.jurisdiction == "MX" and claim.lodged_on and claim.open and not recognised \
+            and claim.status != workflow.COMPLEMENTARY_PROTECTION:
         effects.append("work_permit_basis:refugee_application_lodged")
-    if claim.status == workflow.RECOGNISED or (claim.status == workflow.APPEAL_DECIDED
-                                               and claim.appeal_outcome == "overturned"):
+    if recognised:
         effects.append("eligible_for_permanent_documents")
     if claim.status == workflow.COMPLEMENTARY_PROTECTION:
         effects.append("work_permit_basis:humanitarian_status")
@@ -125,27 +135,22 @@ def possible_dependants(*, actor: audit.Actor, user,
             .filter(left_on__isnull=True).exclude(person=person)]
 
 
-def lodged_refugee_application(person) -> date | None:
-    """The day a Mexican refugee claim was lodged for the person (as principal or dependant):
-    the plan's eligibility counts it as having applied to COMAR."""
-    claim = (Claim.objects.filter(jurisdiction="MX", lodged_on__isnull=False)
-             .filter(Q(principal=person) | Q(dependants__person=person))
-             .exclude(status__in=[workflow.WITHDRAWN, workflow.ABANDONED])
-             .order_by("lodged_on").first())
-    return claim.lodged_on if claim else None
-
-
 def claims_as_plan_applications(people, on: date) -> dict:
-    """The plan's seam (acogida.plan.facts): a Mexican claim lodged by ``on`` counts as an
-    application to COMAR for refugee status, for the principal and each dependant."""
+    """The plan's seam (acogida.plan.facts): a Mexican claim lodged by ``on`` and not withdrawn
+    or abandoned by then counts as an application to COMAR, for the principal and each
+    dependant."""
     from acogida.plan.eligibility import Application
 
-    found: dict[int, list] = {}
+    from .models import Move
+
+    left = Move.objects.filter(claim=OuterRef("pk"), effective__lte=on,
+                               to_status__in=[workflow.WITHDRAWN, workflow.ABANDONED])
     claims = (Claim.objects.filter(jurisdiction="MX", lodged_on__lte=on)
-              .exclude(status__in=[workflow.WITHDRAWN, workflow.ABANDONED]))
+              .exclude(Exists(left)))
     rows = [*claims.filter(principal__in=people).values_list("principal_id", "lodged_on"),
             *claims.filter(dependants__person__in=people)
             .values_list("dependants__person_id", "lodged_on")]
+    found: dict[int, list] = {}
     for person_id, lodged_on in rows:
         found.setdefault(person_id, []).append(
             Application("refugee_status", "COMAR", lodged_on, "asylum"))
@@ -216,7 +221,7 @@ def stats(*, user, actor: audit.Actor | None = None, today: date | None = None,
     by = Counter()
     for row in queryset.values("jurisdiction", "status").annotate(n=Count("pk")):
         by[(row["jurisdiction"], row["status"])] = row["n"]
-    open_claims = queryset.filter(status__in=sorted(workflow.OPEN))
+    open_claims = queryset.filter(open=True)
     overdue = (open_claims.filter(next_deadline__lt=today)
                .values("jurisdiction").annotate(n=Count("pk")))
     due_soon = (open_claims.filter(next_deadline__gte=today,

@@ -8,6 +8,7 @@ reasons in the details (admins read the audit log; what a person fled is not for
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,13 +71,30 @@ def _past(value: date | None, field: str, *, person: Person | None = None) -> da
     return value
 
 
-INTAKE_TOPICS = ("claimant", "journey", "filings", "harms", "exclusion", "late_filing_reason")
+# the interview's topics and the JSON type each must have
+INTAKE_TOPICS = {"claimant": dict, "journey": dict, "filings": list, "harms": list,
+                 "exclusion": dict, "late_filing_reason": str}
+COUNTRY_OF = {"MX": "MEX", "US": "USA"}
+
+
+def _with_entry(journey: dict, jurisdiction: str, entered_on: date | None) -> dict:
+    """The claim's recorded entry into its country, unless the interview already has one."""
+    country = COUNTRY_OF.get(jurisdiction)
+    entries = list(journey.get("entries") or [])
+    if entered_on is None or any(e.get("country") == country for e in entries
+                                 if isinstance(e, dict)):
+        return journey
+    entries.append({"country": country, "date": entered_on.isoformat()})
+    entries.sort(key=lambda e: str(e.get("date") or "") if isinstance(e, dict) else "")
+    return {**journey, "entries": entries}
 
 
 def screening_facts(*, person: Person, jurisdiction: str, answers: dict, as_of: date,
-                    lodged_on: date | None = None, late_filing_reason: str = "") -> dict:
+                    lodged_on: date | None = None, entered_on: date | None = None,
+                    late_filing_reason: str = "") -> dict:
     """The screening schema's facts from the intake answers and what the registry and the claim
-    already know (nationality, date of birth, the filing date), so nobody types them twice."""
+    already know (nationality, date of birth, the entry, the filing date), so nobody types them
+    twice."""
     answers = answers or {}
     claimant = {"nationality": person.nationality,
                 "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth
@@ -85,11 +103,11 @@ def screening_facts(*, person: Person, jurisdiction: str, answers: dict, as_of: 
     if filings is None:
         filings = ([{"jurisdiction": jurisdiction, "date": lodged_on.isoformat()}]
                    if lodged_on else [])
+    journey = answers.get("journey") or {"entries": [], "protection_sought": []}
     return {"as_of": as_of.isoformat(),
-            "jurisdictions": sorted({*(answers.get("jurisdictions") or []), jurisdiction,
-                                     "UNHCR"}),
+            "jurisdictions": sorted({jurisdiction, "UNHCR"}),
             "claimant": claimant,
-            "journey": answers.get("journey") or {"entries": [], "protection_sought": []},
+            "journey": _with_entry(journey, jurisdiction, entered_on),
             "filings": filings, "harms": answers.get("harms") or [],
             "exclusion": answers.get("exclusion") or {},
             "late_filing_reason": answers.get("late_filing_reason") or late_filing_reason or None}
@@ -100,14 +118,24 @@ def _facts_errors(exc) -> list[FieldError]:
             for path, message in exc.errors]
 
 
-def check_facts(answers: dict | None, *, person: Person, jurisdiction: str) -> dict:
+def check_facts(answers, *, person: Person, jurisdiction: str) -> dict:
     """Intake answers in the screening schema's shape. An interview is recorded a topic at a
     time, so only the topics given are checked; screening checks the whole."""
-    answers = dict(answers or {})
-    unknown = sorted(set(answers) - set(INTAKE_TOPICS) - {"as_of", "jurisdictions"})
-    if unknown:
+    if answers is None:
+        return {}
+    if not isinstance(answers, dict):
         raise InvalidInput(_("The facts are not valid: see each field."),
-                           [FieldError(f"facts.{k}", _("Unknown fact.")) for k in unknown])
+                           [FieldError("facts", _("An object of interview topics."))])
+    problems = [FieldError(f"facts.{k}", _("Unknown fact.")) for k in answers
+                if k not in INTAKE_TOPICS]
+    problems += [FieldError(f"facts.{k}", _("Wrong type: expected %(t)s.")
+                            % {"t": "object" if kind is dict else
+                               "list" if kind is list else "text"})
+                 for k, kind in INTAKE_TOPICS.items()
+                 if k in answers and not isinstance(answers[k], kind)
+                 and not (k == "late_filing_reason" and answers[k] is None)]
+    if problems:
+        raise InvalidInput(_("The facts are not valid: see each field."), problems)
     if not answers:
         return {}
     from acogida.asylum.screening import ScreeningInputError, parse_facts
@@ -120,7 +148,7 @@ def check_facts(answers: dict | None, *, person: Person, jurisdiction: str) -> d
                  if e.field.split(".")[1].split("[")[0] in answers]
         if given:
             raise InvalidInput(_("The facts are not valid: see each field."), given) from exc
-    return {k: v for k, v in answers.items() if k in INTAKE_TOPICS}
+    return dict(answers)
 
 
 def _dependants(principal: Person, numbers: list[str]) -> list[HouseholdMember]:
@@ -144,19 +172,36 @@ def _dependants(principal: Person, numbers: list[str]) -> list[HouseholdMember]:
 
 
 def refresh_claim_deadline(claim: Claim, today: date | None = None) -> None:
-    """Keep the stored next deadline in step with the claim's dates (the worklist sorts on it)."""
-    found = deadlines.deadlines(dates_of(claim), today or timezone.localdate())
-    nearest = deadlines.next_deadline(found)
+    """Keep the stored next deadline and open flag in step with the claim's dates (the worklist
+    sorts on them; the one-open-claim rule holds on the flag)."""
+    today = today or timezone.localdate()
+    dates = dates_of(claim)
+    nearest = deadlines.next_deadline(deadlines.deadlines(dates, today))
     claim.next_deadline = nearest.due if nearest else None
     claim.next_deadline_rule = nearest.rule if nearest else ""
+    claim.open = workflow.is_open(
+        claim.status, appeal_outcome=claim.appeal_outcome,
+        appeal_window_closed=(claim.status in workflow.REFUSALS
+                              and deadlines.appeal_window_closed(dates, today)))
 
 
 def dates_of(claim: Claim) -> deadlines.ClaimDates:
     return deadlines.ClaimDates(
         jurisdiction=claim.jurisdiction, entered_on=claim.entered_on, lodged_on=claim.lodged_on,
         decided_on=claim.decided_on, appeal_lodged_on=claim.appeal_lodged_on,
-        withdrawn=claim.status in (workflow.WITHDRAWN, workflow.ABANDONED),
-        late_filing_reason=claim.late_filing_reason)
+        withdrawn=claim.status in (workflow.WITHDRAWN, workflow.ABANDONED))
+
+
+def _check_no_open_claim(people: list[Person], jurisdiction: str) -> None:
+    """Nobody is on two open claims in one jurisdiction, as principal or as dependant."""
+    ids_ = [p.pk for p in people]
+    busy = (Claim.objects.filter(jurisdiction=jurisdiction, open=True)
+            .filter(Q(principal_id__in=ids_) | Q(dependants__person_id__in=ids_)).distinct())
+    if busy.exists():
+        taken = {p.registration_number for p in people
+                 if busy.filter(Q(principal=p) | Q(dependants__person=p)).exists()}
+        raise Conflict(_("Already on an open claim in that jurisdiction."),
+                       [FieldError("registration_number", n) for n in sorted(taken)])
 
 
 def _late_reason(value) -> str:
@@ -187,10 +232,7 @@ def open_claim(*, actor: audit.Actor, user, registration_number: str, jurisdicti
                   facts=check_facts(facts, person=principal, jurisdiction=jurisdiction),
                   late_filing_reason=_late_reason(late_filing_reason),
                   created_by=_saved(user), created_at=now, updated_at=now)
-    if Claim.objects.filter(principal=principal, jurisdiction=jurisdiction,
-                            status__in=sorted(workflow.OPEN)).exists():
-        raise Conflict(_("This person already has an open claim in that jurisdiction."),
-                       [FieldError("registration_number", principal.registration_number)])
+    _check_no_open_claim([principal, *[m.person for m in members]], jurisdiction)
     refresh_claim_deadline(claim)
     claim.save()
     Dependant.objects.bulk_create([Dependant(claim=claim, person=m.person,
@@ -210,7 +252,7 @@ def update_intake(*, actor: audit.Actor, user, number: str, narrative: str | Non
     """The intake interview's answers; only the fields given change."""
     access.require(user, "claim.write")
     claim = claim_by_number(number, lock=True)
-    if not claim.is_open:
+    if not claim.open:
         raise Conflict(_("The claim is closed; its intake can no longer change."),
                        [FieldError("status", claim.status)])
     changed = []
@@ -223,6 +265,12 @@ def update_intake(*, actor: audit.Actor, user, number: str, narrative: str | Non
         changed.append("facts")
     if entered_on is not None:
         claim.entered_on = _past(entered_on, "entered_on", person=claim.principal)
+        first = (claim.moves.exclude(to_status=workflow.INTAKE).order_by("effective")
+                 .values_list("effective", flat=True).first())
+        if first and claim.entered_on > first:
+            raise InvalidInput(_("The entry date cannot be after a step of the claim."),
+                               [FieldError("entered_on", _("Not after %(d)s.")
+                                           % {"d": first.isoformat()})])
         changed.append("entered_on")
     if filing_place is not None:
         claim.filing_place = _text(filing_place, "filing_place", 200)
@@ -265,6 +313,9 @@ def _apply_dates(claim: Claim, to: str, effective: date, interview_on, appeal_ou
         claim.interview_on = interview_on
     elif to in workflow.DECISIONS:
         claim.decided_on = effective
+    elif to == workflow.DECISION_PENDING and claim.status == workflow.APPEAL_DECIDED:
+        claim.decided_on = claim.appeal_lodged_on = None  # sent back: a new decision is owed
+        claim.appeal_outcome = ""
     elif to == workflow.APPEAL_LODGED:
         claim.appeal_lodged_on = effective
     elif to == workflow.APPEAL_DECIDED:
@@ -285,7 +336,7 @@ def move_claim(*, actor: audit.Actor, user, number: str, to: str, effective: dat
     if to not in workflow.STATES:
         raise InvalidInput(_("Unknown state."), [FieldError(
             "to", _("One of: %(v)s.") % {"v": ", ".join(workflow.STATES)})])
-    if not workflow.allowed(claim.status, to):
+    if not workflow.allowed(claim.status, to, claim.appeal_outcome):
         raise Conflict(_("A claim in state “%(now)s” cannot move to “%(to)s”.")
                        % {"now": claim.status, "to": to}, [FieldError("to", to)])
     effective = _check_effective(claim, effective)
@@ -307,6 +358,7 @@ def facts_for_screening(claim: Claim, as_of: date) -> dict:
     jurisdiction and UNHCR's."""
     return screening_facts(person=claim.principal, jurisdiction=claim.jurisdiction,
                            answers=claim.facts, as_of=as_of, lodged_on=claim.lodged_on,
+                           entered_on=claim.entered_on,
                            late_filing_reason=claim.late_filing_reason)
 
 
@@ -354,13 +406,15 @@ def run_screening(*, actor: audit.Actor, user, facts: dict, lang: str = "en") ->
 
 
 def refresh_deadlines(today: date | None = None) -> int:
-    """Recompute every open claim's next deadline (a daily job: statuses move with the date)."""
+    """Recompute every open claim's next deadline and open flag (run daily: a refusal's appeal
+    window closes with the calendar, not with a step)."""
     changed = 0
-    for claim in Claim.objects.filter(status__in=sorted(workflow.OPEN)).iterator():
-        before = (claim.next_deadline, claim.next_deadline_rule)
+    for claim in Claim.objects.filter(open=True).select_related("principal").iterator():
+        before = (claim.next_deadline, claim.next_deadline_rule, claim.open)
         refresh_claim_deadline(claim, today)
-        if (claim.next_deadline, claim.next_deadline_rule) != before:
+        if (claim.next_deadline, claim.next_deadline_rule, claim.open) != before:
             Claim.objects.filter(pk=claim.pk).update(next_deadline=claim.next_deadline,
-                                                     next_deadline_rule=claim.next_deadline_rule)
+                                                     next_deadline_rule=claim.next_deadline_rule,
+                                                     open=claim.open)
             changed += 1
     return changed

@@ -36,10 +36,13 @@ def worklist(request):
     jurisdiction = request.GET.get("jurisdiction") or None
     if jurisdiction not in (None, *Jurisdiction.values):
         jurisdiction = None
-    rows = selectors.worklist(actor=actor_of(request), user=request.user,
-                              jurisdiction=jurisdiction)
-    return render(request, "asylum/worklist.html", {"rows": rows, "jurisdiction": jurisdiction,
-                                                    "jurisdictions": Jurisdiction.choices})
+    raw = request.GET.get("page", "1")
+    page = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 1
+    rows, total = selectors.worklist(actor=actor_of(request), user=request.user,
+                                     jurisdiction=jurisdiction, page=page)
+    return render(request, "asylum/worklist.html", {
+        "rows": rows, "jurisdiction": jurisdiction, "jurisdictions": Jurisdiction.choices,
+        "page": page, "total": total, "has_next": page * selectors.PAGE_SIZE < total})
 
 
 @page
@@ -97,10 +100,12 @@ TOPIC_FORMS = {"journey": forms.JourneyForm, "harms": forms.HarmForm,
 
 def _initial(topic: str, claim) -> dict:
     facts = claim.facts or {}
+    if topic == "journey" and claim.entered_on and claim.jurisdiction == "MX":
+        return {"mex_entry": claim.entered_on, **forms.journey_initial(facts)}
     if topic == "journey":
         return forms.journey_initial(facts)
     if topic == "exclusion":
-        return dict(facts.get("exclusion") or {})
+        return forms.exclusion_initial(facts)
     if topic == "filing":
         return {"late_filing_reason": claim.late_filing_reason or facts.get("late_filing_reason")}
     return {}
@@ -109,18 +114,22 @@ def _initial(topic: str, claim) -> dict:
 @page
 @require_http_methods(["GET", "POST"])
 def claim_facts(request, number: str, topic: str):
-    claim = selectors.get_claim(actor=actor_of(request), user=request.user, number=number)
+    claim = selectors.get_claim(actor=actor_of(request), user=request.user, number=number,
+                                with_narrative=True)
     if topic not in TOPIC_FORMS:
         return redirect("claim-facts", number=number, topic=forms.TOPICS[0])
     form = TOPIC_FORMS[topic](request.POST if request.method == "POST" else None,
                               initial=_initial(topic, claim))
     if request.method == "POST" and request.POST.get("remove_harm"):
-        harms = list((claim.facts or {}).get("harms", []))
+        harms = list((claim.facts or {}).get("harms") or [])
         index = request.POST["remove_harm"]
-        if index.isdigit() and int(index) < len(harms):
+        if index.isascii() and index.isdigit() and int(index) < len(harms):
             harms.pop(int(index))
-        services.update_intake(actor=actor_of(request), user=request.user, number=number,
-                               facts={**claim.facts, "harms": harms})
+        try:
+            services.update_intake(actor=actor_of(request), user=request.user, number=number,
+                                   facts={**claim.facts, "harms": harms})
+        except DomainError as exc:
+            messages.error(request, _message(exc))
         return redirect("claim-facts", number=number, topic=topic)
     if request.method == "POST" and form.is_valid():
         facts = forms.facts_from_topic(claim.facts or {}, topic, form.cleaned_data)
@@ -140,14 +149,15 @@ def claim_facts(request, number: str, topic: str):
             return redirect("claim-screening", number=number)
     return render(request, "asylum/claim_facts.html", {
         "claim": claim, "form": form, "topic": topic, "topics": forms.TOPICS,
-        "topic_labels": forms.TOPIC_LABELS, "harms": (claim.facts or {}).get("harms", []),
+        "topic_labels": forms.TOPIC_LABELS, "harms": (claim.facts or {}).get("harms") or [],
         "harm_labels": dict(forms.HARM_KINDS)})
 
 
 @page
 @require_http_methods(["GET", "POST"])
 def claim_screening(request, number: str):
-    claim = selectors.get_claim(actor=actor_of(request), user=request.user, number=number)
+    claim = selectors.get_claim(actor=actor_of(request), user=request.user, number=number,
+                                with_narrative=True)
     if request.method == "POST":
         lang = "es" if (get_language() or "es").startswith("es") else "en"
         try:

@@ -112,8 +112,9 @@ def test_narrative_reaches_case_officers_only(officer):
 def test_worklist_api_sorts_and_flags(officer):
     late = open_claim(testing.make_person(given_names="Tarde"))
     move(open_claim(testing.make_person(given_names="Pronto")), "lodged", date(2018, 10, 22))
-    rows = officer.get("/api/v1/claims/worklist").json()
+    rows = officer.get("/api/v1/claims/worklist").json()["results"]
     assert rows[0]["number"] == late.number and rows[0]["overdue"] is True
+    assert rows[0]["entry_missing"] is False
 
 
 def test_cli_screens_a_file_and_rescreens_open_claims(tmp_path, capsys):
@@ -135,3 +136,26 @@ def test_cli_refuses_bad_facts(tmp_path):
     path.write_text(json.dumps({**FACTS, "harms": [{"kind": "nope"}]}))
     with pytest.raises(CommandError, match="harms"):
         call_command("screen", str(path))
+
+
+@pytest.mark.parametrize("facts", [{"claimant": "x"}, {"journey": None}, {"harms": {"a": 1}},
+                                   {"weather": "rain"}, ["x"]])
+def test_malformed_intake_facts_are_a_422_not_a_500(officer, facts):
+    claim = open_claim(testing.make_person())
+    response = officer.patch(f"/api/v1/claims/{claim.number}", json.dumps({"facts": facts}),
+                             content_type="application/json")
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"][0]["field"].startswith(("facts", "body"))
+
+
+def test_the_daily_refresh_closes_refusals_past_their_appeal_window(capsys):
+    claim = move(move(open_claim(testing.make_person()), "lodged", date(2018, 10, 25)),
+                 "decision_pending", date(2018, 11, 1))
+    claim = move(claim, "rejected", date(2019, 1, 10))
+    from acogida.asylum.models import Claim
+
+    Claim.objects.filter(pk=claim.pk).update(open=True)  # as if recorded before the window closed
+    call_command("claims", "refresh")
+    assert "1 claims updated" in capsys.readouterr().out
+    claim.refresh_from_db()
+    assert claim.open is False

@@ -90,21 +90,62 @@ def test_rejection_opens_the_appeal_window_and_the_appeal_needs_an_outcome():
     claim = move(open_claim(testing.make_person()), "lodged", date(2018, 10, 25))
     claim = move(claim, "decision_pending", date(2018, 11, 1))
     claim = move(claim, "rejected", date(2019, 1, 10))
-    assert claim.is_open  # the appeal is still possible
-    claim = move(claim, "appeal_lodged", date(2019, 1, 20))
+    appeal = next(d for d in selectors.claim_deadlines(claim, today=date(2019, 1, 11))
+                  if d.rule == "mx.appeal_deadline")
+    assert appeal.due == date(2019, 1, 31) and appeal.status == "due"
+    claim = move(claim, "appeal_lodged", date(2019, 1, 20))  # recorded later, lodged in time
+    assert claim.is_open
     with pytest.raises(InvalidInput):
         move(claim, "appeal_decided", date(2019, 3, 1))
     claim = move(claim, "appeal_decided", date(2019, 3, 1), appeal_outcome="overturned")
     assert "eligible_for_permanent_documents" in selectors.document_effects(claim)
 
 
-def test_lodging_in_mexico_gives_a_work_permit_basis_and_counts_as_applying():
+def test_lodging_in_mexico_gives_a_work_permit_basis_while_the_claim_is_pending():
     _household, head, children = family()
     claim = open_claim(head, dependants=[children[0].registration_number])
-    assert selectors.lodged_refugee_application(children[0]) is None
+    assert selectors.document_effects(claim) == []
     claim = move(claim, "lodged", date(2018, 10, 25))
     assert "work_permit_basis:refugee_application_lodged" in selectors.document_effects(claim)
-    assert selectors.lodged_refugee_application(children[0]) == date(2018, 10, 25)
+    claim = move(move(claim, "decision_pending", date(2018, 11, 1)), "rejected",
+                 date(2019, 1, 10))
+    services.refresh_deadlines()  # the appeal window closed long ago
+    claim.refresh_from_db()
+    assert not claim.open and selectors.document_effects(claim) == []
+
+
+def test_a_refusal_not_appealed_in_time_closes_so_the_person_may_claim_again():
+    person = testing.make_person()
+    claim = move(move(open_claim(person), "lodged", date(2018, 10, 25)), "decision_pending",
+                 date(2018, 11, 1))
+    claim = move(claim, "rejected", date(2019, 1, 10))
+    assert not claim.open  # 15 working days from 10 Jan 2019 are long past
+    assert open_claim(person, entered_on=date(2019, 6, 1)).open
+
+
+def test_a_dependant_on_an_open_claim_cannot_open_another_in_that_jurisdiction():
+    _household, head, children = family()
+    open_claim(head, dependants=[children[0].registration_number])
+    with pytest.raises(Conflict):
+        open_claim(children[0])
+
+
+def test_a_remitted_appeal_returns_the_file_for_a_new_decision():
+    claim = move(open_claim(testing.make_person()), "lodged", date(2018, 10, 25))
+    claim = move(move(claim, "decision_pending", date(2018, 11, 1)), "rejected",
+                 date(2018, 12, 3))
+    claim = move(claim, "appeal_lodged", date(2018, 12, 5))
+    claim = move(claim, "appeal_decided", date(2019, 1, 7), appeal_outcome="remitted")
+    assert claim.open
+    claim = move(claim, "decision_pending", date(2019, 1, 8))
+    assert claim.decided_on is None and claim.appeal_outcome == ""
+
+
+def test_the_entry_date_cannot_follow_a_step():
+    claim = move(open_claim(testing.make_person()), "lodged", date(2018, 10, 25))
+    with pytest.raises(InvalidInput):
+        services.update_intake(actor=testing.SYSTEM, user=caseworker(), number=claim.number,
+                               entered_on=date(2018, 11, 30))
 
 
 def test_only_case_officers_and_admins_touch_claims():
@@ -146,7 +187,10 @@ def test_worklist_puts_the_nearest_deadline_first_and_flags_the_overdue():
                            entered_on=date(2018, 10, 19)), "lodged", date(2018, 10, 22))
     far = open_claim(testing.make_person(given_names="Lejos"), jurisdiction="US",
                      entered_on=date(2018, 11, 25))
-    rows = selectors.worklist(actor=testing.SYSTEM, user=caseworker(), today=date(2018, 12, 10))
+    undated = open_claim(testing.make_person(given_names="Sin fecha"), entered_on=None)
+    rows, total = selectors.worklist(actor=testing.SYSTEM, user=caseworker(),
+                                     today=date(2018, 12, 10))
+    assert total == 4 and rows[0]["claim"].number == undated.number
     numbers = [r["claim"].number for r in rows]
     assert numbers.index(late.number) < numbers.index(soon.number) < numbers.index(far.number)
     flags = {r["claim"].number: r["overdue"] for r in rows}
@@ -156,7 +200,7 @@ def test_worklist_puts_the_nearest_deadline_first_and_flags_the_overdue():
 def test_counts_have_no_names():
     open_claim(testing.make_person())
     counts = selectors.stats(user=testing.make_user("coordinator"))
-    assert counts["total"] == 1
+    assert counts["total"] == 1 and counts["due_soon"] == {}
     assert "López" not in str(counts)
 
 

@@ -34,11 +34,13 @@ def test_intake_facts_screening_and_decision_in_the_browser(officer):
     officer.post(f"/claims/{claim.number}/facts/harms", {
         "kind": harm["kind"], "actor": harm["actor"], "grounds": harm["grounds"],
         "past": "on", "feared": "on"})
-    officer.post(f"/claims/{claim.number}/facts/exclusion", {})
+    officer.post(f"/claims/{claim.number}/facts/exclusion", {"war_crimes": "no"})
     officer.post(f"/claims/{claim.number}/facts/filing", {"late_filing_reason": ""})
     claim.refresh_from_db()
     assert claim.facts["harms"][0]["kind"] == harm["kind"]
     assert claim.facts["exclusion"]["war_crimes"] is False
+    assert claim.facts["exclusion"]["terrorism"] is None  # unanswered stays unknown
+    assert claim.facts["harms"][0]["torture_risk"] is None
     officer.post(f"/claims/{claim.number}/screening")
     result = officer.get(f"/claims/{claim.number}/screening").content.decode()
     assert "refugee_art13_i" in result

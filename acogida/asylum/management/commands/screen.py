@@ -71,14 +71,14 @@ class Command(BaseCommand):
                           if format == "json" else as_text(result))
 
     def rescreen(self, lang: str) -> None:
-        from acogida.asylum import services, workflow
+        from acogida.asylum import services
         from acogida.asylum.models import Claim
         from acogida.asylum.screening import diff_results
 
         actor, user = audit.Actor.system("cli"), command_user()
         table = Table("claim", "change")
         screened = changed = skipped = 0
-        for claim in Claim.objects.filter(status__in=sorted(workflow.OPEN)).exclude(facts=""):
+        for claim in Claim.objects.filter(open=True):
             previous = claim.screenings.first()
             try:
                 new = services.screen_claim(actor=actor, user=user, number=claim.number,
