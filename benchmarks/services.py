@@ -15,9 +15,11 @@ holds a synthetic caravan of --people imported in bulk. Then, one function per m
   ``health.selectors.health_records`` (the audited bulk read) and validated and written with
   ``health.fhir.bundle_json``. Target <= 10 s for 1,000 people. Also the per-person path of
   ``GET /people/{n}/health/fhir`` (``person_health``), for 100 of them.
-- ``measure_plan_page``: HOOK for the plan page's p95 (``GET /api/v1/people/{n}/plan``): it
-  calls ``acogida.plan.selectors.person_plan`` when the plan app has it, and says so when not.
-  Fill in the plan's own data (offers, applications) there to make the figure meaningful.
+- ``measure_plan_page``: p95 of a person's plan page (``GET /api/v1/people/{n}/plan``, i.e.
+  ``plan.selectors.person_plan``: eligibility today, applications, offers with their members'
+  names (audited), the benefits ledger) for people with an application and an offer made at a
+  Chiapas registration point (half of them accepted), as ``medical`` (who also gets the count of
+  IMSS encounters) and as ``caseworker``. Target p95 <= 200 ms. A failure ends the run.
 
 Add a function to ``MEASUREMENTS`` to time something else.
 """
@@ -190,36 +192,62 @@ def measure_fhir(state: dict, args) -> list[Row]:
             ("  one person's bundle (GET .../health/fhir path)", f"{single:.1f} ms", "", None)]
 
 
-def measure_plan_page(state: dict, args) -> list[Row]:
-    """HOOK for the plan engineer: the p95 of a person's plan page. Calls
-    ``acogida.plan.selectors.person_plan`` if it exists; seed the plan's own records (offers,
-    applications, benefits) here for a meaningful figure."""
-    try:
-        from acogida.plan import selectors as plan_selectors
-    except ImportError:
-        return [("plan page (GET /people/{n}/plan)", "not measured: no plan app", "", None)]
-    person_plan = getattr(plan_selectors, "person_plan", None)
-    if person_plan is None:
-        return [("plan page (GET /people/{n}/plan)",
-                 "not measured: no plan.selectors.person_plan yet", "", None)]
+def _plan_records(numbers: list[str]) -> None:
+    """An application for each, an offer at a Chiapas point (the plan's place, that day), half
+    of them accepted: through the services, as a caseworker would."""
+    from django.utils import timezone
+
     from acogida.accounts import audit
     from acogida.accounts.models import User
+    from acogida.core.errors import DomainError
+    from acogida.plan import services
+    from acogida.registry.selectors import registration_points_where
 
-    actor, user = audit.Actor.system("benchmark"), User(username="bench", role="admin")
+    actor = audit.Actor.system("benchmark")
+    clerk = User(username="bench-caseworker", role="caseworker", is_active=True)
+    today = timezone.localdate()
+    services.record_applications(actor=actor, user=clerk, applications=[
+        services.NewApplication(n, "refugee_status", today) for n in numbers])
+    point = registration_points_where().filter(state="Chiapas").order_by("code").first()
+    decisions = []
+    for i, number in enumerate(numbers):
+        try:  # a person not eligible (a Mexican, say) or already offered is simply skipped
+            offer = services.make_offer(actor=actor, user=clerk, place=f"point:{point.code}",
+                                        registration_number=number)
+        except DomainError:
+            continue
+        if i % 2 == 0:
+            decisions.append(services.Decision(offer.pk, "accepted", today))
+    services.decide_many(actor=actor, user=clerk, decisions=decisions)
+
+
+def measure_plan_page(state: dict, args) -> list[Row]:
+    """p95 of a person's plan page, as medical staff and as a caseworker."""
+    from acogida.accounts import audit
+    from acogida.accounts.models import User
+    from acogida.plan import selectors as plan_selectors
+    from acogida.plan.models import Offer
+
+    actor = audit.Actor.system("benchmark")
     numbers = _numbers(args.calls + 20, random.Random(args.seed + 3))
-    try:
-        for number in numbers[:20]:
-            person_plan(actor=actor, user=user, registration_number=number)
+    start = time.perf_counter()
+    _plan_records(numbers)
+    seeded = time.perf_counter() - start
+    rows: list[Row] = [(f"  (plan records for {len(numbers):,} people: "
+                        f"{Offer.objects.count():,} offers)", f"{seeded:.1f} s", "", None)]
+    for role in ("medical", "caseworker"):
+        user = User(username=f"bench-{role}", role=role, is_active=True)
+        for number in numbers[:20]:  # warm up
+            plan_selectors.person_plan(actor=actor, user=user, registration_number=number)
         times = registry_bench.timed(
-            (lambda n=n: person_plan(actor=actor, user=user, registration_number=n))
+            (lambda n=n, u=user: plan_selectors.person_plan(actor=actor, user=u,
+                                                            registration_number=n))
             for n in numbers[20:])
-    except Exception as exc:  # the plan app is being built: report, do not fail the run
-        return [("plan page (GET /people/{n}/plan)", f"not measured: {exc!r:.80}", "", None)]
-    figure = p95(times)
-    return [("plan page (plan.selectors.person_plan)",
-             f"p50 {statistics.median(times):.1f} ms, p95 {figure:.1f} ms",
-             f"p95 <= {TARGETS['plan_p95_ms']:.0f} ms (no plan records seeded)",
-             figure <= TARGETS["plan_p95_ms"])]
+        figure = p95(times)
+        rows.append((f"plan page as {role} (plan.selectors.person_plan)",
+                     f"p50 {statistics.median(times):.1f} ms, p95 {figure:.1f} ms",
+                     f"p95 <= {TARGETS['plan_p95_ms']:.0f} ms", figure <= TARGETS["plan_p95_ms"]))
+    return rows
 
 
 MEASUREMENTS: list[Callable[[dict, argparse.Namespace], list[Row]]] = [

@@ -19,3 +19,9 @@ def parse_id(text) -> int | None:
         return text if 0 <= text <= 999_999_999 else None
     match = _ID.fullmatch(str(text).strip())
     return int(match.group()) if match else None
+
+
+def parse_bounded(text, low: int, high: int) -> int | None:
+    """``parse_id`` within ``low``..``high`` (both included); anything else → None."""
+    number = parse_id(text)
+    return number if number is not None and low <= number <= high else None

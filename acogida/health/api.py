@@ -5,6 +5,7 @@ other roles learn only whether a person has an open urgent referral; aggregates 
 
 import datetime as dt
 import functools
+import json
 
 from django.http import HttpRequest
 from ninja import Schema, Status
@@ -51,6 +52,40 @@ class ReaderSession(Session):
 
 
 READER_AUTH = [ReaderBearer(), ReaderSession()]
+
+
+def _person_in_body(request: HttpRequest) -> str:
+    """The ``person`` a write names in its JSON body, if any (for a refusal's audit entry)."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    person = body.get("person") if isinstance(body, dict) else None
+    return person[:40] if isinstance(person, str) else ""
+
+
+def _writer_only(request: HttpRequest, user):
+    """Medical staff only; any other role is refused here, before the body is validated, and
+    the refusal is audited (``health.denied``, with the person named if there is one), as the
+    web forms' refusals are."""
+    if user is not None:
+        selectors.require(actor=audit.Actor.of(user, client_address(request)), user=user,
+                          action="health.write", what=request.path[:200],
+                          registration_number=_person_in_body(request))
+    return user
+
+
+class WriterBearer(BearerToken):
+    def authenticate(self, request: HttpRequest, token: str):
+        return _writer_only(request, super().authenticate(request, token))
+
+
+class WriterSession(Session):
+    def authenticate(self, request: HttpRequest, key: str | None):
+        return _writer_only(request, super().authenticate(request, key))
+
+
+WRITER_AUTH = [WriterBearer(), WriterSession()]
 
 
 def health_reader(view):
@@ -198,20 +233,30 @@ class UrgentOut(Schema):
     open_urgent_referral: bool
 
 
+Count = int | str  # 1 to 4 is "<5" (small-cell suppression)
+
+
 class DayReasonOut(Schema):
     date: dt.date
     reason: str
-    count: int
+    count: Count
+
+
+class DayOut(Schema):
+    date: dt.date
+    count: Count = Field(description="encounters that day, all reasons (summed, then "
+                                     "suppressed)")
 
 
 class HealthStatsOut(Schema):
     since: dt.date
     until: dt.date
     encounters_by_day: list[DayReasonOut]
-    encounters_by_reason: dict[str, int]
-    children_under_5_overdue_vaccinations: int
-    pregnant_women_in_follow_up: int
-    open_urgent_referrals: int
+    encounters_per_day: list[DayOut]
+    encounters_by_reason: dict[str, Count]
+    children_under_5_overdue_vaccinations: Count
+    pregnant_women_in_follow_up: Count
+    open_urgent_referrals: Count
 
 
 def _encounter(e: Encounter, number: str) -> dict:
@@ -234,7 +279,7 @@ def _referral(r: Referral, number: str) -> dict:
 
 # ---- writes ------------------------------------------------------------------------------------
 
-@router.post("/health/encounters", response={201: EncounterOut})
+@router.post("/health/encounters", response={201: EncounterOut}, auth=WRITER_AUTH)
 @action("health.write")
 def create_encounter(request: HttpRequest, payload: EncounterIn):
     encounter = services.record_encounter(
@@ -246,7 +291,7 @@ def create_encounter(request: HttpRequest, payload: EncounterIn):
     return Status(201, _encounter(encounter, encounter.person.registration_number))
 
 
-@router.post("/health/vaccinations", response={201: VaccinationOut})
+@router.post("/health/vaccinations", response={201: VaccinationOut}, auth=WRITER_AUTH)
 @action("health.write")
 def create_vaccination(request: HttpRequest, payload: VaccinationIn):
     vaccination = services.record_vaccination(
@@ -255,7 +300,7 @@ def create_vaccination(request: HttpRequest, payload: VaccinationIn):
     return Status(201, _vaccination(vaccination, vaccination.person.registration_number))
 
 
-@router.post("/health/referrals", response={201: ReferralOut})
+@router.post("/health/referrals", response={201: ReferralOut}, auth=WRITER_AUTH)
 @action("health.write")
 def create_referral(request: HttpRequest, payload: ReferralIn):
     referral = services.create_referral(
@@ -264,7 +309,7 @@ def create_referral(request: HttpRequest, payload: ReferralIn):
     return Status(201, _referral(referral, referral.person.registration_number))
 
 
-@router.post("/health/referrals/{id}/transitions", response=ReferralOut)
+@router.post("/health/referrals/{id}/transitions", response=ReferralOut, auth=WRITER_AUTH)
 @action("health.write")
 def transition_referral(request: HttpRequest, id: str, payload: TransitionIn):
     """sent → accepted → attended → closed, or declined (from sent or accepted); else 409."""
@@ -339,9 +384,11 @@ def list_referrals(request: HttpRequest, person: str = "", status: str = "",
 @router.get("/people/{registration_number}/health/fhir", auth=READER_AUTH)
 @health_reader
 def person_health_fhir(request: HttpRequest, registration_number: str):
-    """The record as a FHIR R4(B) Bundle of type collection (application/fhir+json)."""
+    """The record as a FHIR R4(B) Bundle of type collection (application/fhir+json). Medical
+    staff only: break-glass is for reading in place, so an admin's grant gets a 403 here."""
     record = selectors.person_health(actor=actor_of(request), user=user_of(request),
-                                     registration_number=registration_number, purpose="fhir")
+                                     registration_number=registration_number, purpose="fhir",
+                                     break_glass=False)
     return private_file(fhir.bundle_json(record), "application/fhir+json")
 
 
@@ -363,7 +410,7 @@ def urgent_referral(request: HttpRequest, registration_number: str):
     """Only whether the person has an open urgent (or emergency) referral."""
     person = selectors.find_person(registration_number)
     return {"open_urgent_referral": selectors.has_open_urgent_referral(
-        user=user_of(request), person=person)}
+        user=user_of(request), person=person, actor=actor_of(request))}
 
 
 @router.get("/stats/health", response=HealthStatsOut)

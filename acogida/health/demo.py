@@ -54,15 +54,34 @@ POSTS = {FacilityKind.SHELTER_MEDICAL_POST: ["Puesto médico El Barretal",
          FacilityKind.IMSS_CLINIC: ["IMSS UMF 27 Tijuana", "IMSS UMF 33 Tijuana"]}
 HOSPITALS = ["Hospital General de Tijuana", "Hospital Materno Infantil de Tijuana",
              "IMSS Hospital General Regional 20", "Centro de Salud Mental de Tijuana"]
-REFERRAL_REASONS = {
-    Urgency.EMERGENCY: ["Dolor torácico con disnea; requiere valoración hospitalaria inmediata.",
-                        "Sangrado vaginal en embarazo de 30 semanas."],
-    Urgency.URGENT: ["Fiebre persistente de cinco días sin respuesta al tratamiento.",
-                     "Hipertensión descontrolada (180/110) con cefalea intensa.",
-                     "Lactante con deshidratación moderada."],
-    Urgency.ROUTINE: ["Control prenatal y ultrasonido.", "Valoración por psicología.",
-                      "Revisión oftalmológica."],
+# urgency → (reason, who it may be about): "any", "adult" (18+), "pregnant" (a woman of 15 to
+# 49), "infant" (under 2); a reason is drawn among those that fit the person referred
+REFERRAL_REASONS: dict[str, list[tuple[str, str]]] = {
+    Urgency.EMERGENCY: [
+        ("Dolor torácico con disnea; requiere valoración hospitalaria inmediata.", "adult"),
+        ("Sangrado vaginal en embarazo de 30 semanas.", "pregnant"),
+        ("Traumatismo craneoencefálico tras una caída, con vómito.", "any")],
+    Urgency.URGENT: [("Fiebre persistente de cinco días sin respuesta al tratamiento.", "any"),
+                     ("Hipertensión descontrolada (180/110) con cefalea intensa.", "adult"),
+                     ("Lactante con deshidratación moderada.", "infant")],
+    Urgency.ROUTINE: [("Control prenatal y ultrasonido.", "pregnant"),
+                      ("Valoración por psicología.", "any"),
+                      ("Revisión oftalmológica.", "any")],
 }
+
+
+def _fits(who: str, person: Person, today: date) -> bool:
+    age = age_on(person.date_of_birth, today)
+    return {"any": True, "adult": age >= 18, "infant": age < 2,
+            "pregnant": person.sex == "female" and 15 <= age <= 49}[who]
+
+
+def referral_reason(rng, urgency: str, person: Person, today: date) -> str:
+    """A reason for this urgency that fits the person's sex and age."""
+    return rng.choice([text for text, who in REFERRAL_REASONS[urgency]
+                       if _fits(who, person, today)])
+
+
 DAYS = 30  # encounters fall in the last month
 
 
@@ -107,11 +126,12 @@ def _encounter(rng, person: Person, today: date, *, reason: str | None = None,
             "pregnancy_follow_up": reason == Reason.PREGNANCY_FOLLOW_UP}
 
 
-def _refer(actor, medic, rng, encounter: dict, *, urgency: str, status: str) -> None:
+def _refer(actor, medic, rng, person: Person, today: date, *, urgency: str,
+           status: str) -> None:
     referral = services.create_referral(
-        actor=actor, user=medic, registration_number=encounter["registration_number"],
+        actor=actor, user=medic, registration_number=person.registration_number,
         to_facility=rng.choice(HOSPITALS), urgency=urgency,
-        reason=rng.choice(REFERRAL_REASONS[urgency]))
+        reason=referral_reason(rng, urgency, person, today))
     path = {ReferralStatus.SENT: [], ReferralStatus.ACCEPTED: [ReferralStatus.ACCEPTED],
             ReferralStatus.CLOSED: [ReferralStatus.ACCEPTED, ReferralStatus.ATTENDED,
                                     ReferralStatus.CLOSED],
@@ -154,13 +174,15 @@ def seed_health(actor: audit.Actor, *, seed: int = 2018, today: date | None = No
     made = services.record_many(actor=actor, user=medic, encounters=seen, vaccinations=doses)
     counts.update(made)
     # referrals: from the more serious encounters, a few still open and urgent
+    by_number = {p.registration_number: p for p in people}
     serious = [e for e in seen if e["triage"] != Urgency.ROUTINE] or seen
     chosen = rng.sample(serious, min(len(serious), max(1, len(people) // 250))) if seen else []
     for i, encounter in enumerate(chosen):
         urgency = (Urgency.EMERGENCY, Urgency.URGENT, Urgency.URGENT, Urgency.ROUTINE)[i % 4]
         status = (ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.CLOSED,
                   ReferralStatus.DECLINED, ReferralStatus.SENT)[i % 5]
-        _refer(actor, medic, rng, encounter, urgency=urgency, status=status)
+        _refer(actor, medic, rng, by_number[encounter["registration_number"]], today,
+               urgency=urgency, status=status)
         counts["referrals"] += 1
         if urgency != Urgency.ROUTINE and status in (ReferralStatus.SENT,
                                                      ReferralStatus.ACCEPTED):

@@ -10,6 +10,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from acogida.core import numbers
 from acogida.core.errors import DomainError, FieldError, InvalidInput
 
 from . import schedule
@@ -37,10 +38,11 @@ def parse_date(value: str, name: str = "date") -> date | None:
 
 
 def parse_dose(value: str) -> int:
-    value = (value or "").strip()
-    if not value.isdigit() or len(value) > 2:
+    """ASCII digits from 1 to 10 ("²" and other Unicode digits are refused, not a 500)."""
+    dose = numbers.parse_bounded(value, 1, 10)
+    if dose is None:
         raise InvalidInput(_("Invalid dose."), [FieldError("dose", _("From 1 to 10."))])
-    return int(value)
+    return dose
 
 
 def diagnoses(post) -> tuple[list[dict], dict[str, str]]:

@@ -9,15 +9,27 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
-from acogida.core import ids
+from acogida.core import ids, numbers
 from acogida.core.ages import ADULT_AGE, age_on
 from acogida.core.errors import FieldError, Forbidden, InvalidInput, NotFound
 from acogida.registry.models import Person
+from acogida.reporting.suppression import suppress, suppress_mapping
 
 from . import schedule
 from .models import (
@@ -39,6 +51,7 @@ STATS_DAYS = 30
 CHILD_UNTIL_YEARS = ADULT_AGE
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 100_000
 URGENCY_ORDER = {Urgency.EMERGENCY: 0, Urgency.URGENT: 1, Urgency.ROUTINE: 2}
 
 
@@ -123,12 +136,21 @@ def find_person(registration_number: str) -> Person:
 
 
 def person_health(*, actor: audit.Actor, user, registration_number: str,
-                  purpose: str = "read", today: date | None = None) -> dict:
-    """The person's encounters, vaccinations (with the schedule's status) and referrals."""
+                  purpose: str = "read", today: date | None = None,
+                  break_glass: bool = True) -> dict:
+    """The person's encounters, vaccinations (with the schedule's status) and referrals.
+
+    ``break_glass=False`` (a download such as the FHIR export): medical staff only. Breaking
+    the glass is for reading the record in place, never for taking a copy away; an admin's
+    attempt is refused (403) and audited."""
     require_reader(actor=actor, user=user, what=purpose,
                    registration_number=registration_number)
     person = find_person(registration_number)
     via = _check_reader(user, person, actor=actor, what=purpose)
+    if via == "break_glass" and not break_glass:
+        raise refused(actor, user, what=purpose, subject=person.registration_number,
+                      message=_("Breaking the glass lets you read this record here; it does "
+                                "not let you download it."))
     today = today or timezone.localdate()
     encounters = list(person.encounters.order_by("-date", "-id"))
     vaccinations = list(person.vaccinations.order_by("date", "vaccine", "dose"))
@@ -171,44 +193,99 @@ def health_records(*, actor: audit.Actor, user, registration_numbers: list[str],
     return records
 
 
-def has_open_urgent_referral(*, user, person: Person) -> bool:
-    """Yes or no, for the roles that must know (shelter, case officers): nothing clinical."""
+def has_open_urgent_referral(*, user, person: Person, actor: audit.Actor | None = None
+                             ) -> bool:
+    """Yes or no, for the roles that must know (shelter, case officers): nothing clinical.
+    With ``actor`` (the API's read) the read is audited: ``health.urgent_flag``, the person as
+    subject."""
     access.require(user, "health.urgent_flag")
-    return Referral.objects.filter(person=person, status__in=OPEN_REFERRAL,
-                                   urgency__in=URGENT).exists()
+    found = Referral.objects.filter(person=person, status__in=OPEN_REFERRAL,
+                                    urgency__in=URGENT).exists()
+    if actor is not None:
+        audit.record(actor, "health.urgent_flag", "person", person.registration_number,
+                     subject=person.registration_number)
+    return found
 
 
-def health_stats(*, user, today: date | None = None, days: int = STATS_DAYS) -> dict:
-    """Counts only: encounters by reason and day (last ``days`` days), children under five with
-    an overdue vaccination, women in pregnancy follow-up, open urgent referrals."""
-    access.require(user, "health.stats")
-    today = today or timezone.localdate()
+def encounters_since(*, actor: audit.Actor, user, person: Person, since: date | None,
+                     facility_kind: str | None = None) -> int:
+    """How many encounters the person has had since ``since`` (all when None), optionally at
+    one kind of facility: a count only, nothing clinical is read or decrypted. Medical staff
+    only (``health.read``); audited as ``health.plan`` (the plan's benefits ledger asks)."""
+    if not access.can(user, "health.read"):
+        raise refused(actor, user, what="plan", subject=person.registration_number)
+    encounters = Encounter.objects.filter(person=person)
+    if since is not None:
+        encounters = encounters.filter(date__gte=since)
+    if facility_kind:
+        encounters = encounters.filter(facility_kind=facility_kind)
+    n = encounters.count()
+    audit.record(actor, "health.plan", "person", person.registration_number,
+                 subject=person.registration_number, part="encounters_count", via="medical")
+    return n
+
+
+def _last_day_with(months: int, latest_due: date) -> date:
+    """The latest date of birth whose dose at ``months`` is due on or before ``latest_due``
+    (``add_months`` clamps to the month's end, so a few later births may share a due date)."""
+    born = schedule.add_months(latest_due, -months)
+    while schedule.add_months(born + timedelta(days=1), months) <= latest_due:
+        born += timedelta(days=1)
+    return born
+
+
+def overdue_children(today: date) -> int:
+    """Children under five with at least one overdue dose of the child schedule, counted in SQL:
+    per dose, the births old enough for it to be overdue (due more than ``GRACE_DAYS`` ago)
+    without that dose recorded. Equal to ``schedule.has_overdue`` child by child."""
+    five_years_ago = schedule.add_months(today, -60)
+    latest_due = today - timedelta(days=schedule.GRACE_DAYS + 1)
+    overdue = Q()
+    for dose in schedule.SCHEDULE:
+        given = Vaccination.objects.filter(person=OuterRef("pk"), vaccine=dose.vaccine,
+                                           dose=dose.dose)
+        overdue |= Q(date_of_birth__lte=_last_day_with(dose.months, latest_due)) & ~Exists(given)
+    return Person.objects.filter(overdue, date_of_birth__gt=five_years_ago).count()
+
+
+def _raw_health_stats(*, today: date, days: int) -> dict:
     since = today - timedelta(days=days - 1)
     by_day = list(Encounter.objects.filter(date__gte=since, date__lte=today)
                   .values("date", "reason").annotate(count=Count("id"))
                   .order_by("date", "reason"))
-    by_reason = Counter()
+    by_reason: Counter = Counter()
+    per_day: Counter = Counter()
     for row in by_day:
         by_reason[row["reason"]] += row["count"]
-    five_years_ago = schedule.add_months(today, -60)
-    children = (Person.objects.filter(date_of_birth__gt=five_years_ago)
-                .only("id", "date_of_birth")
-                .prefetch_related(Prefetch("vaccinations",
-                                           queryset=Vaccination.objects.only(
-                                               "person_id", "vaccine", "dose"))))
-    overdue = sum(1 for child in children
-                  if schedule.has_overdue(child.date_of_birth, child.vaccinations.all(), today))
+        per_day[row["date"]] += row["count"]
     pregnant = (Encounter.objects.filter(pregnancy_follow_up=True,
                                          date__gt=today - PREGNANCY_FOLLOW_UP_WINDOW)
                 .values("person_id").distinct().count())
     urgent = Referral.objects.filter(status__in=OPEN_REFERRAL, urgency__in=URGENT).count()
-    return {"since": since, "until": today,
+    return {"since": since, "until": today, "by_day": by_day,
+            "by_reason": dict(sorted(by_reason.items())), "per_day": dict(sorted(per_day.items())),
+            "overdue": overdue_children(today), "pregnant": pregnant, "urgent": urgent}
+
+
+def health_stats(*, user, today: date | None = None, days: int = STATS_DAYS) -> dict:
+    """Counts only: encounters by reason and day (last ``days`` days), children under five with
+    an overdue vaccination, women in pregnancy follow-up, open urgent referrals. Every count of
+    1 to 4 is shown as ``"<5"`` (small-cell suppression); sums (per day, per reason) are made
+    from the raw numbers first, then suppressed."""
+    access.require(user, "health.stats")
+    return _suppressed(_raw_health_stats(today=today or timezone.localdate(), days=days))
+
+
+def _suppressed(raw: dict) -> dict:
+    return {"since": raw["since"], "until": raw["until"],
             "encounters_by_day": [{"date": r["date"], "reason": r["reason"],
-                                   "count": r["count"]} for r in by_day],
-            "encounters_by_reason": dict(sorted(by_reason.items())),
-            "children_under_5_overdue_vaccinations": overdue,
-            "pregnant_women_in_follow_up": pregnant,
-            "open_urgent_referrals": urgent}
+                                   "count": suppress(r["count"])} for r in raw["by_day"]],
+            "encounters_per_day": [{"date": day, "count": suppress(n)}
+                                   for day, n in raw["per_day"].items()],
+            "encounters_by_reason": suppress_mapping(raw["by_reason"]),
+            "children_under_5_overdue_vaccinations": suppress(raw["overdue"]),
+            "pregnant_women_in_follow_up": suppress(raw["pregnant"]),
+            "open_urgent_referrals": suppress(raw["urgent"])}
 
 
 # ---- lists: one person's encounters, vaccinations, referrals; the open-referrals worklist -------
@@ -233,12 +310,17 @@ class Page:
 
 
 def _page_numbers(page, page_size) -> tuple[int, int]:
-    try:
-        page, page_size = int(page or 1), int(page_size or PAGE_SIZE)
-    except (TypeError, ValueError):
-        raise InvalidInput(_("Pages are numbered 1, 2, 3…"),
-                           [FieldError("page", _("A whole number from 1."))]) from None
-    return max(1, page), min(max(1, page_size), MAX_PAGE_SIZE)
+    """``page`` from 1 to ``MAX_PAGE`` (0 reads as 1); ``page_size`` a whole number, at most
+    ``MAX_PAGE_SIZE`` (larger reads as that). Anything else is a 422 naming the field."""
+    number = numbers.parse_bounded(page if page not in (None, "") else 1, 0, MAX_PAGE)
+    if number is None:
+        raise InvalidInput(_("Pages are numbered 1, 2, 3…"), [FieldError(
+            "page", _("A whole number from 1 to %(n)s.") % {"n": f"{MAX_PAGE:,}"})])
+    size = numbers.parse_id(page_size if page_size not in (None, "") else PAGE_SIZE)
+    if size is None:
+        raise InvalidInput(_("The page size is a whole number."), [FieldError(
+            "page_size", _("A whole number from 1 to %(n)d.") % {"n": MAX_PAGE_SIZE})])
+    return max(1, number), min(max(1, size), MAX_PAGE_SIZE)
 
 
 def _slice(queryset: QuerySet, page: int, page_size: int) -> tuple[list, int]:
@@ -367,4 +449,7 @@ def break_glass_form(*, actor: audit.Actor, user, registration_number: str) -> d
 def health_stats_page(*, actor: audit.Actor, user, today: date | None = None) -> dict:
     """``health_stats`` for the coordinators' page (a refusal is audited)."""
     require(actor=actor, user=user, action="health.stats", what="stats")
-    return health_stats(user=user, today=today)
+    access.require(user, "health.stats")
+    raw = _raw_health_stats(today=today or timezone.localdate(), days=STATS_DAYS)
+    # ``largest`` scales the bars only; a suppressed cell is drawn as no bar
+    return {**_suppressed(raw), "largest": max(raw["by_reason"].values(), default=0)}

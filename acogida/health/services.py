@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
-from acogida.core import ids
+from acogida.core import ids, numbers
 from acogida.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
 from acogida.core.names import has_control_characters
 from acogida.registry.models import Person
@@ -118,8 +118,12 @@ def _new_encounter(*, user, person: Person, date: date | None, facility_kind: st
     if pregnancy_follow_up and person.sex == "male":
         raise InvalidInput(_("Pregnancy follow-up is recorded for women."), [FieldError(
             "pregnancy_follow_up", _("This person is registered as male."))])
+    day = _past_date(date)
+    if day < person.date_of_birth:
+        raise InvalidInput(_("The date is before the person's birth."),
+                           [FieldError("date", _("Not before the date of birth."))])
     encounter = Encounter(
-        person=person, date=_past_date(date),
+        person=person, date=day,
         facility_kind=_choice(facility_kind, FacilityKind, "facility_kind"),
         facility_name=_one_line(facility_name, "facility_name"),
         clinician=_saved(user), clinician_name=getattr(user, "username", ""),
@@ -191,6 +195,33 @@ def record_vaccination(*, actor: audit.Actor, user, registration_number: str, va
     return vaccination
 
 
+# What one item of ``record_many`` may say (besides ``registration_number``), and must.
+ENCOUNTER_KEYS = frozenset({"date", "facility_kind", "facility_name", "reason", "triage",
+                            "diagnoses", "notes", "pregnancy_follow_up"})
+ENCOUNTER_REQUIRED = frozenset({"facility_kind", "reason", "triage"})
+VACCINATION_KEYS = frozenset({"vaccine", "dose", "date", "lot"})
+VACCINATION_REQUIRED = frozenset({"vaccine", "dose"})
+
+
+def _item(values, row: int, allowed: frozenset, required: frozenset) -> tuple[str, dict]:
+    """One item of a batch as (registration number, the service's keyword arguments); an item
+    that is not an object, names a key the service does not take or misses a required one is
+    a 422 naming the key and the row."""
+    if not isinstance(values, dict):
+        raise InvalidInput(_("Each item is an object."),
+                           [FieldError("", _("An object with named values."), row)])
+    args = dict(values)
+    number = args.pop("registration_number", "")
+    unknown = sorted(str(k)[:40] for k in args if k not in allowed)
+    missing = sorted(required - set(args))
+    if unknown or missing:
+        raise InvalidInput(_("Fix the fields named."), [
+            *(FieldError(k, _("Unknown field."), row) for k in unknown),
+            *(FieldError(k, _("Required."), row) for k in missing)])
+    args.setdefault("date", None)
+    return number if isinstance(number, str) else "", args
+
+
 def _in_row(exc: DomainError, row: int) -> DomainError:
     exc.errors = [FieldError(e.field, e.message, row) for e in exc.errors] or [
         FieldError("", str(exc.detail), row)]
@@ -205,9 +236,12 @@ def record_many(*, actor: audit.Actor, user, encounters=(), vaccinations=()) -> 
     they are saved with one insert per thousand rows and one audit entry each. All or nothing:
     the first refused item raises its error, with its row (counted from 0 in each list)."""
     access.require(user, "health.write")
-    encounters, vaccinations = list(encounters), list(vaccinations)
-    numbers = sorted({ids.normalize(v.get("registration_number") or "")
-                      for v in [*encounters, *vaccinations]})
+    encounters = [_item(v, row, ENCOUNTER_KEYS, ENCOUNTER_REQUIRED)
+                  for row, v in enumerate(encounters)]
+    vaccinations = [_item(v, row, VACCINATION_KEYS, VACCINATION_REQUIRED)
+                    for row, v in enumerate(vaccinations)]
+    numbers = sorted({ids.normalize(number or "") for number, _args in
+                      [*encounters, *vaccinations]})
     people: dict[str, Person] = {}
     for start in range(0, len(numbers), 5000):
         people.update((p.registration_number, p) for p in Person.objects.filter(
@@ -222,9 +256,7 @@ def record_many(*, actor: audit.Actor, user, encounters=(), vaccinations=()) -> 
         return person
 
     new_encounters = []
-    for row, values in enumerate(encounters):
-        args = dict(values)
-        number = args.pop("registration_number", "")
+    for row, (number, args) in enumerate(encounters):
         try:
             new_encounters.append(_new_encounter(user=user, person=person_of(number, row),
                                                  **args))
@@ -238,9 +270,7 @@ def record_many(*, actor: audit.Actor, user, encounters=(), vaccinations=()) -> 
                                                                        "dose"):
             given.setdefault(person_id, set()).add((code, dose))
     new_vaccinations = []
-    for row, values in enumerate(vaccinations):
-        args = dict(values)
-        number = args.pop("registration_number", "")
+    for row, (number, args) in enumerate(vaccinations):
         try:
             person = person_of(number, row)
             vaccination = _new_vaccination(user=user, person=person,
@@ -250,7 +280,12 @@ def record_many(*, actor: audit.Actor, user, encounters=(), vaccinations=()) -> 
         given[person.pk].add((vaccination.vaccine, vaccination.dose))
         new_vaccinations.append(vaccination)
     Encounter.objects.bulk_create(new_encounters, batch_size=1000)
-    Vaccination.objects.bulk_create(new_vaccinations, batch_size=1000)
+    try:
+        with transaction.atomic():
+            Vaccination.objects.bulk_create(new_vaccinations, batch_size=1000)
+    except IntegrityError as exc:  # a dose recorded meanwhile, by another request
+        raise Conflict(_("A dose in this batch was recorded meanwhile; nothing was saved."),
+                       [FieldError("dose", _("Already recorded."))]) from exc
     audit.record_many(actor, [
         *(audit.Event("health.encounter.create", "encounter", e.pk,
                       subject=e.person.registration_number) for e in new_encounters),
@@ -278,10 +313,10 @@ def create_referral(*, actor: audit.Actor, user, registration_number: str, to_fa
 
 
 def _referral_id(referral_id) -> int:
-    try:
-        return int(str(referral_id))
-    except ValueError:
-        raise NotFound(_("No referral with that id.")) from None
+    number = numbers.parse_id(referral_id)
+    if number is None:
+        raise NotFound(_("No referral with that id."))
+    return number
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from acogida.accounts import access
 from acogida.accounts.web_support import actor_of, page
 from acogida.core.ages import age_on
 from acogida.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from acogida.reporting.suppression import as_number
 
 from . import forms, selectors, services
 from .models import Reason, ReferralStatus, Urgency
@@ -280,12 +281,9 @@ def break_glass(request, registration_number: str):
 def stats(request):
     data = selectors.health_stats_page(actor=actor_of(request), user=request.user)
     reasons = dict(Reason.choices)
-    by_reason = [(str(reasons.get(code, code)), n)
+    by_reason = [(str(reasons.get(code, code)), n, as_number(n))
                  for code, n in data["encounters_by_reason"].items()]
-    by_day: dict = {}
-    for row in data["encounters_by_day"]:
-        by_day[row["date"]] = by_day.get(row["date"], 0) + row["count"]
+    by_day = [(row["date"], row["count"]) for row in data["encounters_per_day"]]
     return render(request, "health/stats.html", {
-        "data": data, "by_reason": by_reason,
-        "largest": max((n for _label, n in by_reason), default=0),
-        "by_day": sorted(by_day.items(), reverse=True)})
+        "data": data, "by_reason": by_reason, "largest": data["largest"],
+        "by_day": sorted(by_day, reverse=True)})

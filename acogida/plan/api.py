@@ -176,12 +176,15 @@ class StatsParams(Schema):
     place: str | None = Field(None, max_length=200)
 
 
+Count = int | str  # people; 1 to 4 is "<5" (small-cell suppression)
+
+
 class Counts(Schema):
-    offered: int
-    accepted: int
-    declined: int
-    withdrawn: int
-    moved_on: int
+    offered: Count
+    accepted: Count
+    declined: Count
+    withdrawn: Count
+    moved_on: Count
 
 
 class DayOut(Counts):
@@ -198,7 +201,8 @@ class PlaceCounts(Counts):
 class StatsOut(Schema):
     unit: str = Field(description="people (a household offer counts its members)")
     totals: Counts
-    accepted_mexicos_offer: int = Field(description="people whose offer is accepted")
+    accepted_mexicos_offer: Count = Field(description="people whose offer is accepted "
+                                                      "(1 to 4: \"<5\")")
     by_day: list[DayOut]
     by_place: list[PlaceCounts]
 
@@ -310,6 +314,7 @@ def person_plan(request: HttpRequest, registration_number: str):
 @router.get("/stats/plan", response=StatsOut)
 @action("plan.stats")
 def plan_stats(request: HttpRequest, params: Query[StatsParams]):
-    """Offered, accepted, declined, withdrawn and moved on, in people, by day and by place."""
-    return stats.figures(user=user_of(request), date_from=params.date_from,
+    """Offered, accepted, declined, withdrawn and moved on, in people, by day and by place;
+    every count of 1 to 4 people is "<5"."""
+    return stats.suppressed_figures(user=user_of(request), date_from=params.date_from,
                          date_to=params.date_to, state=params.state, place=params.place)

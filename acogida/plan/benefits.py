@@ -6,8 +6,10 @@ when the app that owns it says so, read through that app's selectors and only fo
 read it there; other roles see the base only.
 
 Medical care is confidential: only roles with ``health.read`` learn whether care was received
-("received, n encounters" since the offer); everyone else learns only that medical care is part
-of the offer, never whether or what was received.
+("received, n encounters at IMSS clinics" since the offer: the plan's medical care is IMSS's);
+they get a count from the health app (``encounters_since``, audited ``health.plan``), never the
+record itself. Everyone else learns only that medical care is part of the offer, never whether
+or what was received.
 """
 
 from datetime import date
@@ -19,9 +21,11 @@ from acogida.accounts import access, audit
 from acogida.core.ages import ADULT_AGE, age_on
 from acogida.documents import selectors as documents
 from acogida.health import selectors as health
+from acogida.health.models import FacilityKind
 from acogida.registry.models import Person
 from acogida.schooling import grades
 from acogida.schooling import selectors as schooling
+from acogida.shelter import selectors as shelter_selectors
 
 from .models import Offer, OfferStatus, PetEnrolment
 
@@ -58,12 +62,11 @@ def _medical(actor, user, person: Person, offer: Offer | None, today: date
              ) -> tuple[bool | None, str]:
     if not access.can(user, "health.read"):
         return None, ""  # never whether or what: only that care is part of the offer
-    record = health.person_health(actor=actor, user=user,
-                                  registration_number=person.registration_number,
-                                  purpose="plan", today=today)
     since = offer.offered_on if offer else None
-    n = sum(1 for e in record["encounters"] if since is None or e.date >= since)
-    return n > 0, (ngettext("%(n)s encounter", "%(n)s encounters", n) % {"n": n}) if n else ""
+    n = health.encounters_since(actor=actor, user=user, person=person, since=since,
+                                facility_kind=FacilityKind.IMSS_CLINIC)
+    return n > 0, (ngettext("%(n)s encounter at an IMSS clinic",
+                            "%(n)s encounters at IMSS clinics", n) % {"n": n}) if n else ""
 
 
 def _schooling(actor, user, person: Person, today: date) -> tuple[bool | None, str]:
@@ -82,10 +85,7 @@ def _schooling(actor, user, person: Person, today: date) -> tuple[bool | None, s
 def _shelter(user, person: Person) -> tuple[bool | None, str]:
     if not access.can(user, "stay.read"):
         return None, ""
-    from acogida.shelter.models import Stay
-
-    stays = list(Stay.objects.filter(person=person).select_related("section__shelter")
-                 .order_by("-checked_in_at"))
+    stays = shelter_selectors.stays_of(person)
     current = next((s for s in stays if s.checked_out_at is None), None)
     if current:
         return True, _("staying at %(shelter)s") % {"shelter": current.section.shelter.name}

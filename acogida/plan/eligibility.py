@@ -9,7 +9,7 @@ eligible when any failed; otherwise unknown (a fact is missing).
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,9 +39,16 @@ class Facts:
     """What the rules look at, for one person on one date."""
 
     on: date
-    state: str | None = None  # where the person physically was on ``on``, if recorded
-    state_source: str = ""  # "stay" (a shelter stay, which wins) or "registration"
+    # where the person physically was on ``on``, if recorded: "stay" (a shelter stay active
+    # that day, which wins) or "offer" (the place where the offer is made to them that day)
+    state: str | None = None
+    state_source: str = ""
     applications: tuple[Application, ...] = ()
+    nationality: str | None = None  # ISO 3166-1 alpha-3, as registered
+    # where and when the person registered: the location rule counts the registration point's
+    # state only on that day and the version's ``registration_valid_days`` after it
+    registered_in: str | None = None
+    registered_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,15 @@ class Policy:
     @property
     def starts_on(self) -> date:
         return min(v.in_force_from for r in self.rules if r.id == "in_force" for v in r.versions)
+
+    @property
+    def ends_on(self) -> date | None:
+        """The last day of the last version of ``in_force`` (None: no end in the file)."""
+        rule = next(r for r in self.rules if r.id == "in_force")
+        return rule.versions[-1].in_force_to
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
 
 
 @dataclass(frozen=True)
@@ -167,15 +183,41 @@ def _in_force(facts: Facts, version: Version, ends: date | None) -> tuple[str, s
     return PASSED, "in_force", {"from": version.in_force_from, "to": ends}
 
 
+def registration_counts(facts: Facts, version: Version) -> bool:
+    """Whether the registration point still says where the person is on ``facts.on``: on the
+    registration day and the version's ``registration_valid_days`` after it (0 by default)."""
+    if facts.registered_on is None or not facts.registered_in:
+        return False
+    days = int(version.parameters.get("registration_valid_days", 0))
+    return facts.registered_on <= facts.on <= facts.registered_on + timedelta(days=days)
+
+
 def _location(facts: Facts, version: Version, ends: date | None) -> tuple[str, str, dict]:
     states = list(version.parameters.get("states", []))
-    if facts.state is None:
-        return UNKNOWN, "location_unknown", {"states": states}
-    params = {"state": facts.state, "source": facts.state_source, "states": states}
+    state, source = facts.state, facts.state_source
+    if state is None and registration_counts(facts, version):
+        state, source = facts.registered_in, "registration"
+    if state is None:
+        params = {"states": states}
+        if facts.registered_on is not None:
+            params |= {"registered_on": facts.registered_on,
+                       "days": int(version.parameters.get("registration_valid_days", 0))}
+        return UNKNOWN, "location_unknown", params
+    params = {"state": state, "source": source, "states": states}
     folded = {s.casefold() for s in states}
-    if facts.state.casefold() in folded:
+    if state.casefold() in folded:
         return PASSED, "in_state", params
     return FAILED, "not_in_state", params
+
+
+def _nationality(facts: Facts, version: Version, ends: date | None) -> tuple[str, str, dict]:
+    allowed = sorted(str(c).upper() for c in version.parameters.get("nationalities", []))
+    if not facts.nationality:
+        return UNKNOWN, "nationality_unknown", {"nationalities": allowed}
+    params = {"nationality": facts.nationality.upper(), "nationalities": allowed}
+    if facts.nationality.upper() in allowed:
+        return PASSED, "nationality_covered", params
+    return FAILED, "nationality_not_covered", params
 
 
 def _application(facts: Facts, version: Version, ends: date | None) -> tuple[str, str, dict]:
@@ -192,12 +234,19 @@ def _application(facts: Facts, version: Version, ends: date | None) -> tuple[str
                                "filed_on": first.filed_on, "source": first.source}
 
 
-CHECKS: dict[str, Check] = {"in_force": _in_force, "location": _location,
-                            "application": _application}
+CHECKS: dict[str, Check] = {"in_force": _in_force, "nationality": _nationality,
+                            "location": _location, "application": _application}
+
+
+def earliest(*days: date | None) -> date | None:
+    known = [d for d in days if d is not None]
+    return min(known) if known else None
 
 
 def evaluate(facts: Facts, policy: Policy, *, plan_ends: date | None = None) -> Result:
-    """Every rule for ``facts.on``; ``plan_ends`` closes the plan (an override of the file)."""
+    """Every rule for ``facts.on``; ``plan_ends`` closes the plan earlier than the file's own
+    end (the last ``in_force`` version's ``in_force_to``), never later."""
+    plan_ends = earliest(plan_ends, policy.ends_on)
     outcomes = []
     for rule in policy.rules:
         version = rule.version_on(facts.on)

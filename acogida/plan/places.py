@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from acogida.core import numbers
 from acogida.core.errors import FieldError, InvalidInput
-from acogida.registry.models import RegistrationPoint
-from acogida.shelter.models import Shelter
+from acogida.registry import selectors as registry
+from acogida.shelter import selectors as shelters
 
 POINT, SHELTER = "point", "shelter"
 
@@ -34,11 +35,13 @@ class Place:
                 "state": self.state}
 
 
-def of_point(point: RegistrationPoint) -> Place:
+def of_point(point) -> Place:
+    """A registration point as a place."""
     return Place(POINT, point.pk, point.code, point.name, point.state)
 
 
-def of_shelter(shelter: Shelter) -> Place:
+def of_shelter(shelter) -> Place:
+    """A shelter as a place."""
     return Place(SHELTER, shelter.pk, str(shelter.pk), shelter.name, shelter.state)
 
 
@@ -56,26 +59,28 @@ def resolve(text: str) -> Place:
         raise _refuse(text)
     kind, _sep, rest = text.partition(":")
     if kind == POINT and rest:
-        point = RegistrationPoint.objects.filter(code__iexact=rest).first()
+        point = registry.registration_points_where(Q(code__iexact=rest)).first()
         if point:
             return of_point(point)
         raise _refuse(text)
     if kind == SHELTER and rest:
-        shelter = (Shelter.objects.filter(pk=int(rest)).first()
-                   if rest.isdigit() and len(rest) <= 18 else None)
+        shelter_id = numbers.parse_id(rest)  # ASCII digits only: "²" is refused, not a 500
+        shelter = (shelters.shelters_where(Q(pk=shelter_id)).first()
+                   if shelter_id is not None else None)
         if shelter:
             return of_shelter(shelter)
         raise _refuse(text)
-    if point := RegistrationPoint.objects.filter(code__iexact=text).first():
+    if point := registry.registration_points_where(Q(code__iexact=text)).first():
         return of_point(point)
-    exact = ([of_point(p) for p in RegistrationPoint.objects.filter(name__iexact=text)]
-             + [of_shelter(s) for s in Shelter.objects.filter(name__iexact=text)])
+    exact = ([of_point(p) for p in registry.registration_points_where(Q(name__iexact=text))]
+             + [of_shelter(s) for s in shelters.shelters_where(Q(name__iexact=text))])
     if len(exact) == 1:
         return exact[0]
     partial = exact or (
-        [of_point(p) for p in RegistrationPoint.objects.filter(
+        [of_point(p) for p in registry.registration_points_where(
             Q(name__icontains=text) | Q(municipality__iexact=text)).order_by("code")]
-        + [of_shelter(s) for s in Shelter.objects.filter(name__icontains=text).order_by("pk")])
+        + [of_shelter(s) for s in shelters.shelters_where(Q(name__icontains=text))
+           .order_by("pk")])
     if len(partial) == 1:
         return partial[0]
     raise _refuse(text, partial)
@@ -88,5 +93,5 @@ def plan_places(states: list[str]) -> list[Place]:
         folded |= Q(state__iexact=state)
     if not states:
         return []
-    return ([of_point(p) for p in RegistrationPoint.objects.filter(folded).order_by("code")]
-            + [of_shelter(s) for s in Shelter.objects.filter(folded).order_by("name")])
+    return ([of_point(p) for p in registry.registration_points_where(folded).order_by("code")]
+            + [of_shelter(s) for s in shelters.shelters_where(folded).order_by("name")])

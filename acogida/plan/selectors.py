@@ -16,6 +16,7 @@ from .models import Offer, OfferMember, OfferStatus, PetEnrolment, PlanApplicati
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 100_000
 
 
 def _asked_day(on: date | None) -> date:
@@ -98,6 +99,12 @@ def list_offers(*, actor: audit.Actor, user, status: str | None = None, place: s
                 date_to: date | None = None, page: int = 1, page_size: int = PAGE_SIZE) -> Page:
     """Offers, newest first; each shows its people's names, so the read is audited."""
     access.require(user, "plan.read")
+    if not isinstance(page, int) or page > MAX_PAGE:
+        raise InvalidInput(_("Pages are numbered 1, 2, 3…"), [FieldError(
+            "page", _("A whole number from 1 to %(n)s.") % {"n": f"{MAX_PAGE:,}"})])
+    if not isinstance(page_size, int):
+        raise InvalidInput(_("The page size is a whole number."), [FieldError(
+            "page_size", _("A whole number from 1 to %(n)d.") % {"n": MAX_PAGE_SIZE})])
     page, page_size = max(1, page), max(1, min(page_size, MAX_PAGE_SIZE))
     offers = _filters(status=status, place=place, person=person, date_from=date_from,
                       date_to=date_to).order_by("-offered_on", "-id")
@@ -181,8 +188,13 @@ def person_plan(*, actor: audit.Actor, user, registration_number: str,
     offers = list(_offers().filter(members__person=person).order_by("-offered_on", "-id"))
     applications = list(PlanApplication.objects.filter(person=person).order_by("filed_on", "id"))
     pet = list(PetEnrolment.objects.filter(person=person).order_by("starts_on", "id"))
-    audit.record(actor, "plan.read", "person", person.registration_number,
-                 offers=[o.pk for o in offers])
+    # the offers show their members' names: one entry per member shown, as ``list_offers``
+    audit.record_many(actor, [
+        audit.Event("plan.read", "person", person.registration_number,
+                    {"offers": [o.pk for o in offers]}, subject=person.registration_number),
+        *(audit.Event("plan.offer.read", "offer", o.pk, {},
+                      subject=m.person.registration_number)
+          for o in offers for m in o.members.all())])
     latest = offers[0] if offers else None
     return {"registration_number": person.registration_number, "full_name": person.full_name,
             "eligibility": summary(person.registration_number, result),

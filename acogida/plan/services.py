@@ -4,8 +4,8 @@ rules (``eligibility`` on the facts of ``facts``) and writes the audit entries, 
 touched (the person's registration number as subject); a refusal leaves nothing behind.
 """
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -18,9 +18,10 @@ from acogida.core.ages import ADULT_AGE, age_on
 from acogida.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from acogida.core.names import has_control_characters
 from acogida.registry.models import Household, HouseholdMember, Person
+from acogida.shelter import selectors as shelter_selectors
 
 from . import conf, eligibility, places, texts
-from .facts import facts_for, stays_on
+from .facts import facts_for
 from .models import (
     AUTHORITY_OF,
     DECISIONS,
@@ -95,11 +96,28 @@ def check_plan_day(name: str, day: date | None) -> date:
 
 # ---- eligibility ---------------------------------------------------------------------------------
 
-def evaluate(people: QuerySet, on: date) -> dict[int, eligibility.Result]:
-    """Person id → the rules' result on ``on`` (a few queries for any number of people)."""
+def evaluate(people: QuerySet, on: date, *, place_state: str | None = None
+             ) -> dict[int, eligibility.Result]:
+    """Person id → the rules' result on ``on`` (a few queries for any number of people).
+    ``place_state``: the state of the place where they are offered the plan that day."""
     policy, ends = conf.policy(), conf.plan_ends()
     return {pk: eligibility.evaluate(f, policy, plan_ends=ends)
-            for pk, f in facts_for(people, on).items()}
+            for pk, f in facts_for(people, on, place_state=place_state).items()}
+
+
+def check_place(where: places.Place, on: date) -> None:
+    """The plan is offered only at a place in the location rule's states (of the version in
+    force on ``on``); elsewhere: 422 on ``place``."""
+    rule = conf.policy().rule("location")
+    version = rule.version_on(on) if rule else None
+    if version is None:
+        return
+    states = list(version.parameters.get("states", []))
+    if (where.state or "").casefold() not in {s.casefold() for s in states}:
+        raise InvalidInput(_("The plan is offered only in %(states)s.") % {
+            "states": ", ".join(states)}, [FieldError("place", _(
+                "%(place)s is in %(state)s.") % {"place": where.name,
+                                                 "state": where.state or "—"})])
 
 
 def refusal(refused: list[tuple[Person, eligibility.Result]], *, name_people: bool
@@ -123,13 +141,13 @@ def refusal(refused: list[tuple[Person, eligibility.Result]], *, name_people: bo
 class NewApplication:
     registration_number: str
     kind: str
-    filed_on: date
+    filed_on: date | None  # None: today
     reference: str = ""
     authority: str = ""
 
 
 def record_application(*, actor: audit.Actor, user, registration_number: str, kind: str,
-                       filed_on: date, reference: str = "", authority: str = ""
+                       filed_on: date | None = None, reference: str = "", authority: str = ""
                        ) -> PlanApplication:
     """An application to COMAR (refugee status) or INM (regular entry), as the person shows it.
     It may predate the plan (many applied before 26 Oct 2018) but not today."""
@@ -144,6 +162,8 @@ def _checked_application(item: NewApplication, person: Person | None) -> PlanApp
         raise InvalidInput(_("Choose the kind of application."), [FieldError("kind", _(
             "One of: %(kinds)s.") % {"kinds": ", ".join(ApplicationKind.values)})])
     expected = AUTHORITY_OF[ApplicationKind(item.kind)]
+    if item.filed_on is None:
+        item = replace(item, filed_on=timezone.localdate())
     if item.authority and item.authority != expected:
         raise InvalidInput(_("%(kind)s is applied for at %(authority)s.") % {
             "kind": item.kind, "authority": expected},
@@ -256,6 +276,7 @@ def make_offer(*, actor: audit.Actor, user, place: str, registration_number: str
         unit = Unit([person], person=person)
     where = places.resolve(place)
     offered_on = check_plan_day("offered_on", offered_on)
+    check_place(where, offered_on)
     ids_ = [p.pk for p in unit.members]
     list(Person.objects.select_for_update().filter(pk__in=ids_).values_list("pk"))
     if taken := _open_offers(ids_):
@@ -263,7 +284,8 @@ def make_offer(*, actor: audit.Actor, user, place: str, registration_number: str
             FieldError("person", _("%(person)s: offer %(offer)s (%(status)s).") % {
                 "person": m.person.registration_number, "offer": m.offer_id,
                 "status": m.offer.get_status_display()}) for m in taken])
-    results = evaluate(Person.objects.filter(pk__in=ids_), offered_on)
+    # the people are offered the plan at this place, on this day: that says where they are
+    results = evaluate(Person.objects.filter(pk__in=ids_), offered_on, place_state=where.state)
     if refused := [(p, results[p.pk]) for p in unit.members if not results[p.pk].eligible]:
         raise refusal(refused, name_people=bool(household_number))
     return create_offers(actor=actor, units=[unit], where=where, on=offered_on,
@@ -288,8 +310,7 @@ def people_at(where: places.Place, on: date) -> QuerySet:
     """Who is at a place on a date: registered at the point, or staying in the shelter."""
     if where.kind == places.POINT:
         return Person.objects.filter(registration_point_id=where.id)
-    return Person.objects.filter(pk__in=stays_on(on).filter(section__shelter_id=where.id)
-                                 .values("person_id"))
+    return Person.objects.filter(pk__in=shelter_selectors.people_staying_at(where.id, on))
 
 
 def _units(people: QuerySet) -> list[Unit]:
@@ -324,9 +345,14 @@ def bulk_offer(*, actor: audit.Actor, user, place: str, on: date | None = None,
     access.require(user, "plan.offer")
     where = places.resolve(place)
     on = check_plan_day("on", on)
+    check_place(where, on)
     result = BulkResult(where, on, dry_run)
-    units = _units(people_at(where, on))
     everyone = _with_mates(people_at(where, on))
+    # Lock everyone concerned before reading who already holds an offer, as ``make_offer``
+    # does: two bulk offers (or a bulk and a single one) at once cannot offer anyone twice.
+    list(Person.objects.select_for_update().filter(pk__in=everyone.values("pk"))
+         .order_by("pk").values_list("pk"))
+    units = _units(people_at(where, on))
     offered = set(OfferMember.objects.filter(person__in=everyone)
                   .exclude(offer__status=OfferStatus.WITHDRAWN).values_list("person_id",
                                                                            flat=True))
@@ -433,24 +459,51 @@ def decide_many(*, actor: audit.Actor, user, decisions: list[Decision]) -> list[
 
 # ---- the Temporary Employment Programme ------------------------------------------------------
 
+PET_PLANNED_DAYS = 366  # without a plan end, work may be planned this far ahead
+
+
+def _pet_start(starts_on: date | None) -> date:
+    """A PET start (None: today): not before the plan started, not after it ends; it may be in
+    the future (work agreed ahead), up to the plan's end, or ``PET_PLANNED_DAYS`` ahead without
+    one."""
+    starts_on = starts_on or timezone.localdate()
+    if starts_on < conf.plan_starts():
+        raise InvalidInput(_("The plan started on %(day)s (announced 26 Oct 2018).") % {
+            "day": conf.plan_starts().isoformat()}, [FieldError("starts_on",
+                                                                starts_on.isoformat())])
+    ends = conf.plan_ends()
+    if ends and starts_on > ends:
+        raise InvalidInput(_("The plan ended on %(day)s.") % {"day": ends.isoformat()},
+                           [FieldError("starts_on", starts_on.isoformat())])
+    if ends is None and starts_on > timezone.localdate() + timedelta(days=PET_PLANNED_DAYS):
+        raise InvalidInput(_("PET work is planned at most a year ahead."),
+                           [FieldError("starts_on", starts_on.isoformat())])
+    return starts_on
+
+
 @transaction.atomic
 def enrol_pet(*, actor: audit.Actor, user, registration_number: str, employer: str,
-              starts_on: date, ends_on: date | None = None) -> PetEnrolment:
+              starts_on: date | None = None, ends_on: date | None = None) -> PetEnrolment:
     """Work through PET: for adults who accepted the plan; one enrolment at a time."""
     access.require(user, "plan.pet")
     person = find_person(registration_number)
     employer = check_text("employer", employer, required=True)
-    starts_on = check_plan_day("starts_on", starts_on)
+    starts_on = _pet_start(starts_on)
     if ends_on is not None and ends_on < starts_on:
         raise InvalidInput(_("The enrolment ends after it starts."),
                            [FieldError("ends_on", ends_on.isoformat())])
     if age_on(person.date_of_birth, starts_on) < ADULT_AGE:
         raise InvalidInput(_("PET work is for adults."),
                            [FieldError("person", person.registration_number)])
-    if not OfferMember.objects.filter(person=person,
-                                      offer__status=OfferStatus.ACCEPTED).exists():
+    accepted = (OfferMember.objects.filter(person=person, offer__status=OfferStatus.ACCEPTED)
+                .select_related("offer").order_by("offer__decided_on").first())
+    if accepted is None:
         raise InvalidInput(_("PET is part of the plan: this person has not accepted an offer."),
                            [FieldError("person", person.registration_number)])
+    if accepted.offer.decided_on and starts_on < accepted.offer.decided_on:
+        raise InvalidInput(_("PET work starts on or after the day the offer was accepted "
+                             "(%(day)s).") % {"day": accepted.offer.decided_on.isoformat()},
+                           [FieldError("starts_on", starts_on.isoformat())])
     overlapping = PetEnrolment.objects.filter(person=person).exclude(ends_on__lt=starts_on)
     if ends_on is not None:
         overlapping = overlapping.exclude(starts_on__gt=ends_on)

@@ -3,6 +3,11 @@
 Every figure counts people (a household offer counts its members) on the day of the event: an
 offer on the day it was made, an outcome on the day it was recorded. Outcomes are final (only an
 open offer is decided), so ``accepted`` is also how many people accepted Mexico's offer.
+
+What leaves the system (the API, the figures page) is ``suppressed_figures``: every cell of 1 to
+4 people is ``"<5"`` (small-cell suppression), totals and sums made from the raw numbers first.
+``figures`` is the raw read for callers that suppress themselves (the reporting app's exports and
+dashboard apply ``suppress`` to each cell they show).
 """
 
 from collections import defaultdict
@@ -13,8 +18,9 @@ from django.utils.translation import gettext as _
 
 from acogida.accounts import access
 from acogida.core.errors import FieldError, InvalidInput
-from acogida.registry.models import RegistrationPoint
-from acogida.shelter.models import Shelter
+from acogida.registry import selectors as registry
+from acogida.reporting.suppression import suppress_mapping
+from acogida.shelter import selectors as shelter_selectors
 
 from . import places
 from .models import Offer, OfferStatus
@@ -46,10 +52,10 @@ def _between(column: str, date_from: date | None, date_to: date | None) -> Q:
 
 
 def _place_names(keys: set[tuple[int | None, int | None]]) -> dict:
-    points = {p.pk: places.of_point(p) for p in RegistrationPoint.objects.filter(
-        pk__in={k[0] for k in keys if k[0]})}
-    shelters = {s.pk: places.of_shelter(s) for s in Shelter.objects.filter(
-        pk__in={k[1] for k in keys if k[1]})}
+    points = {p.pk: places.of_point(p) for p in registry.registration_points_where(
+        Q(pk__in={k[0] for k in keys if k[0]}))}
+    shelters = {s.pk: places.of_shelter(s) for s in shelter_selectors.shelters_where(
+        Q(pk__in={k[1] for k in keys if k[1]}))}
     return {k: points[k[0]] if k[0] else shelters[k[1]] for k in keys}
 
 
@@ -83,3 +89,16 @@ def figures(*, user, date_from: date | None = None, date_to: date | None = None,
             "by_place": sorted(({**names[key].as_dict(), **counts}
                                 for key, counts in by_place.items()),
                                key=lambda r: (-r["offered"], r["name"]))}
+
+
+def suppressed_figures(*, user, date_from: date | None = None, date_to: date | None = None,
+                       state: str | None = None, place: str | None = None) -> dict:
+    """``figures`` as it may be shown: every count of 1 to 4 people is ``"<5"`` (totals and the
+    rows computed from the raw numbers, then suppressed cell by cell)."""
+    raw = figures(user=user, date_from=date_from, date_to=date_to, state=state, place=place)
+    totals = suppress_mapping(raw["totals"])
+    return {**raw, "totals": totals, "accepted_mexicos_offer": totals["accepted"],
+            "by_day": [{"date": row["date"], **suppress_mapping(
+                {c: row[c] for c in COLUMNS})} for row in raw["by_day"]],
+            "by_place": [{**row, **suppress_mapping({c: row[c] for c in COLUMNS})}
+                         for row in raw["by_place"]]}

@@ -24,8 +24,8 @@ def _day(value) -> str:
 
 
 def _source(source: str) -> str:
-    return {"stay": _("shelter stay"), "registration": _("registration point")}.get(source,
-                                                                                   source)
+    return {"stay": _("shelter stay"), "registration": _("registration point"),
+            "offer": _("place of the offer")}.get(source, source)
 
 
 def _kind(kind: str) -> str:
@@ -49,8 +49,20 @@ def why(outcome: eligibility.Outcome) -> str:
     if outcome.why == "no_version":
         return _("No version of this rule is in force on this date.")
     if outcome.why == "location_unknown":
+        if p.get("registered_on"):
+            return _("Where the person was on this date is not recorded: no shelter stay, and "
+                     "the registration point (%(day)s) counts only up to %(days)s days after "
+                     "registering.") % {"day": _day(p["registered_on"]), "days": p["days"]}
         return _("Where the person was on this date is not recorded (registered later and no "
                  "shelter stay).")
+    if outcome.why == "nationality_unknown":
+        return _("The person's nationality is not recorded.")
+    if outcome.why in ("nationality_covered", "nationality_not_covered"):
+        values = {"nationality": p["nationality"], "nationalities": ", ".join(p["nationalities"])}
+        if outcome.why == "nationality_covered":
+            return _("Nationality %(nationality)s: Central American.") % values
+        return _("Nationality %(nationality)s; the plan is for Central Americans "
+                 "(%(nationalities)s).") % values
     if outcome.why in ("in_state", "not_in_state"):
         values = {"state": p["state"], "source": _source(p["source"]),
                   "states": ", ".join(p["states"])}

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from acogida.accounts import access
 from acogida.accounts.web_support import actor_of, page
+from acogida.core import numbers
 from acogida.core.errors import DomainError, FieldError, InvalidInput
 
 from . import selectors, services, stats
@@ -57,10 +58,9 @@ def plan_home(request):
 @require_GET
 def plan_place(request, key: str):
     status = request.GET.get("status") or None
-    try:
-        number = max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        number = 1
+    # ASCII digits up to the last page there may be; anything else (or "²", or 25 digits) reads
+    # as the first page
+    number = numbers.parse_bounded(request.GET.get("page", 1), 1, selectors.MAX_PAGE) or 1
     where = selectors.find_place(user=request.user, key=key)
     try:
         found = selectors.list_offers(actor=actor_of(request), user=request.user,
@@ -115,7 +115,8 @@ def decide(request, offer_id: int):
         offer = selectors.get_offer(actor=actor_of(request), user=request.user,
                                     offer_id=offer_id)
         return render(request, "plan/_offer_row.html", {
-            "o": selectors.offer_view(offer), "can_offer": True, "error": error,
+            "o": selectors.offer_view(offer),
+            "can_offer": access.can(request.user, "plan.offer"), "error": error,
             "place": back})
     if back:
         return redirect("plan-place", key=back)
@@ -150,7 +151,7 @@ def person_action(request, registration_number: str, what: str):
             services.record_application(
                 actor=actor, user=request.user, registration_number=registration_number,
                 kind=post.get("kind", ""), reference=post.get("reference", ""),
-                filed_on=_day(post.get("filed_on"), "filed_on") or date.today())
+                filed_on=_day(post.get("filed_on"), "filed_on"))
             messages.success(request, _("Application recorded."))
         elif what == "offer":
             household = post.get("household", "")
@@ -163,8 +164,7 @@ def person_action(request, registration_number: str, what: str):
             services.enrol_pet(actor=actor, user=request.user,
                                registration_number=registration_number,
                                employer=post.get("employer", ""),
-                               starts_on=_day(post.get("starts_on"), "starts_on")
-                               or date.today(),
+                               starts_on=_day(post.get("starts_on"), "starts_on"),
                                ends_on=_day(post.get("ends_on"), "ends_on"))
             messages.success(request, _("PET enrolment recorded."))
     except DomainError as exc:
@@ -177,11 +177,12 @@ def person_action(request, registration_number: str, what: str):
 def figures(request):
     get = request.GET
     try:
-        found = stats.figures(user=request.user, date_from=_day(get.get("date_from"), "date_from"),
-                              date_to=_day(get.get("date_to"), "date_to"),
-                              state=get.get("state") or None, place=get.get("place") or None)
+        found = stats.suppressed_figures(
+            user=request.user, date_from=_day(get.get("date_from"), "date_from"),
+            date_to=_day(get.get("date_to"), "date_to"), state=get.get("state") or None,
+            place=get.get("place") or None)
     except InvalidInput as exc:
         messages.error(request, _message(exc))
-        found = stats.figures(user=request.user)
+        found = stats.suppressed_figures(user=request.user)
     return render(request, "plan/figures.html", {"figures": found, "query": get,
                                                  "columns": stats.COLUMNS})

@@ -161,3 +161,42 @@ def last_roll_calls(*, user, shelter: Shelter, limit: int = 10) -> list[RollCall
     access.require(user, "shelter.read")
     return list(RollCall.objects.filter(section__shelter=shelter).select_related("section")
                 .order_by("-night", "section_id")[:limit])
+
+
+# ---- small reads for other apps (the plan): ids and states, no names, not audited -------------
+
+def _end_of_day(day):
+    from datetime import datetime, time, timedelta
+
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def stays_active_on(day):
+    """Stays active at the end of ``day`` (a queryset, for filtering by person or shelter)."""
+    end = _end_of_day(day)
+    return Stay.objects.filter(checked_in_at__lt=end).filter(
+        Q(checked_out_at__isnull=True) | Q(checked_out_at__gte=end))
+
+
+def stay_states_on(people, day) -> dict[int, str]:
+    """Person id → the state of the shelter of their latest stay active at the end of ``day``
+    (``people``: a queryset or ids)."""
+    return dict(stays_active_on(day).filter(person__in=people).order_by("checked_in_at")
+                .values_list("person_id", "section__shelter__state"))
+
+
+def people_staying_at(shelter_id: int, day):
+    """The ids of the people staying in a shelter at the end of ``day`` (a subquery)."""
+    return stays_active_on(day).filter(section__shelter_id=shelter_id).values("person_id")
+
+
+def stays_of(person) -> list[Stay]:
+    """A person's stays, newest first, with their section and shelter (the caller checks
+    ``stay.read`` and audits as it must)."""
+    return list(Stay.objects.filter(person=person).select_related("section__shelter")
+                .order_by("-checked_in_at"))
+
+
+def shelters_where(condition: Q | None = None):
+    """Shelters matching ``condition`` (on the shelter's own fields)."""
+    return Shelter.objects.filter(condition or Q())

@@ -15,6 +15,7 @@ from acogida.health.demo import seed_health
 from acogida.health.models import Encounter, Referral, Vaccination
 from acogida.registry import imports
 from acogida.registry.models import Person
+from acogida.reporting.suppression import suppress
 
 from . import factories as f
 
@@ -56,8 +57,8 @@ def test_seed_health_gives_a_doctor_a_realistic_day():
         counts["encounters"]
     # the stats page has something to show
     stats = selectors.health_stats(user=testing.make_user("coordinator"))
-    assert stats["children_under_5_overdue_vaccinations"] > 0
-    assert stats["open_urgent_referrals"] == open_urgent
+    assert stats["children_under_5_overdue_vaccinations"] not in (0, None)
+    assert stats["open_urgent_referrals"] == suppress(open_urgent)
     # a second run adds nothing
     again = seed_health(testing.SYSTEM, seed=7)
     assert again["encounters"] == 0 and Encounter.objects.count() == counts["encounters"]

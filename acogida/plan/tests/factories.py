@@ -6,8 +6,12 @@ from django.utils import timezone
 
 from acogida import testing
 from acogida.plan import services
+from acogida.registry.models import HouseholdMember
 
 PLAN_DAY = date(2018, 10, 26)
+# Registered in Chiapas two days before the plan's first day: the registration point still
+# says where they are on PLAN_DAY (the location rule's registration_valid_days is 3).
+ROUTE_DAY = date(2018, 10, 24)
 _users: dict[str, object] = {}
 
 
@@ -19,14 +23,16 @@ def user(role: str = "caseworker"):
 
 
 def registered_on(person, day: date):
-    """Move a registration back to the caravan's days (the factories register today)."""
+    """Move a registration (and the joining of the household) back to the caravan's days (the
+    factories register today)."""
     when = timezone.make_aware(datetime.combine(day, time(10)))
     type(person).objects.filter(pk=person.pk).update(registered_at=when)
+    HouseholdMember.objects.filter(person=person).update(joined_on=day)
     person.refresh_from_db()
     return person
 
 
-def person_in(point_code: str = "TAP", state: str = "Chiapas", *, on: date = date(2018, 10, 20),
+def person_in(point_code: str = "TAP", state: str = "Chiapas", *, on: date = ROUTE_DAY,
               **values):
     point = testing.make_point(code=point_code, name=f"Punto {point_code}", state=state,
                                municipality=point_code.title())
@@ -34,7 +40,7 @@ def person_in(point_code: str = "TAP", state: str = "Chiapas", *, on: date = dat
 
 
 def household_in(point_code: str = "TAP", state: str = "Chiapas", *,
-                 on: date = date(2018, 10, 20)):
+                 on: date = ROUTE_DAY):
     point = testing.make_point(code=point_code, name=f"Punto {point_code}", state=state,
                                municipality=point_code.title())
     household = testing.make_household(point=point)
