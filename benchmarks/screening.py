@@ -97,10 +97,14 @@ def _case(rng: random.Random) -> tuple:
                             else rng.randrange(18 * 365, 60 * 365))
     entries, protection, filings = [], [], {}
     d = as_of - timedelta(days=rng.randrange(20, 700))
-    if nat != "MEX":
+    # ~5% of journeys are recorded only from the USA (or with a gap after Guatemala)
+    partial = nat != "MEX" and rng.random() < 0.05
+    if nat != "MEX" and not partial:
         if rng.random() < 0.3:
             entries.append(("GTM", d - timedelta(days=rng.randrange(2, 10)), "between_ports"))
         entries.append(("MEX", d, rng.choice(["port_of_entry", "between_ports"])))
+    elif partial and rng.random() < 0.5:
+        entries.append(("GTM", d - timedelta(days=rng.randrange(2, 10)), "between_ports"))
         if rng.random() < 0.3:
             p = d + timedelta(days=rng.randrange(1, 60))
             if p <= as_of:
@@ -117,7 +121,8 @@ def _case(rng: random.Random) -> tuple:
                 if f <= as_of:
                     filings["US"] = f
     harms = []
-    for _ in range(1 if rng.random() < 0.7 else 2):
+    x = rng.random()
+    for _ in range(0 if x < 0.02 else 1 if x < 0.7 else 2 if x < 0.95 else 3):
         kind = rng.choices(KINDS, WEIGHTS)[0]
         actor, options = HARMS[kind]
         harms.append((kind, actor, rng.choice(options), rng.random() < 0.9, rng.random() < 0.9
@@ -125,9 +130,12 @@ def _case(rng: random.Random) -> tuple:
                       _maybe(rng, 0.1 if kind != "torture" else 0.8, 0.1)))
     harms = [h if (h[3] or h[4]) else (*h[:3], True, *h[4:]) for h in harms]
     excl = tuple(_maybe(rng, 0.005, 0.01) for _ in range(8))
-    late = rng.choice([None] * 12 + ["changed_circumstances", "extraordinary_circumstances",
-                                     "beyond_control"])
-    return (as_of, rng.choice(JURISDICTIONS), nat, dob, (minor and rng.random() < 0.7) or False,
+    late = rng.choice([None] * 9 + ["none"] * 3 + ["changed_circumstances",
+                                                   "extraordinary_circumstances",
+                                                   "beyond_control"])
+    # unaccompanied: recorded for most, not known (None) for some adults and children
+    uam = None if rng.random() < 0.1 else (minor and rng.random() < 0.7)
+    return (as_of, rng.choice(JURISDICTIONS), nat, dob, uam,
             tuple(entries), tuple(protection), filings, tuple(harms), excl, late)
 
 

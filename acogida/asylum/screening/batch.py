@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import date
 
 from .case import Case, HarmF
+from .engine import compact, evaluate
 from .facts import EXCLUSION_FLAGS
 from .vector import screen_columns
 
@@ -44,14 +45,20 @@ def screen_batch(cases: Iterable[Case], chunk: int = CHUNK,
     for case in cases:
         buf.append(case)
         if len(buf) >= chunk:
-            with no_cyclic_gc():
-                out = screen_columns(buf, directory)
-            yield from out
+            yield from _run(buf, directory)
             buf = []
     if buf:
-        with no_cyclic_gc():
-            out = screen_columns(buf, directory)
-        yield from out
+        yield from _run(buf, directory)
+
+
+def _run(buf: list[Case], directory: str | None) -> list[tuple]:
+    with no_cyclic_gc():
+        try:
+            return screen_columns(buf, directory)
+        except OverflowError:
+            # More distinct missing facts or countries in one chunk than the vector path's
+            # 64-bit masks hold (e.g. many harms with unknown facts): the plain engine instead.
+            return [compact(evaluate(c, directory)) for c in buf]
 
 
 def cases_from_tuples(rows: Iterable[tuple]) -> list[Case]:

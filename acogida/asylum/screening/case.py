@@ -59,17 +59,30 @@ def case_from_facts(f: Facts) -> Case:
         late_filing_reason=f.late_filing_reason)
 
 
+# Land neighbours of the countries screened: an arrival from one of them needs no other leg.
+LAND_NEIGHBOURS: dict[str, frozenset[str]] = {"USA": frozenset({"MEX", "CAN"}),
+                                              "MEX": frozenset({"GTM", "BLZ", "USA"})}
+
+
 def entry_facts(case: Case, country: str | None, idx: int | None) -> tuple:
     """(entry date, manner, its JSON path, arrived from, transit countries, earliest possible
-    key date, denied in transit) for the jurisdiction's last entry ``idx`` (None: not entered)."""
+    key date, denied in transit, journey known) for the jurisdiction's last entry ``idx`` (None:
+    not entered).
+
+    The journey is not taken as complete: the leg into ``country`` is known only when it starts
+    in a land neighbour -- the previous entry, or home when there is none. Otherwise (a Honduran
+    whose only entry is to the USA) where the claimant came from and what was transited are
+    unknown, and ``arrived_from`` is None.
+    """
     if idx is None:
         # Not (yet) entered: a rule keyed on the entry could only meet an entry from today on.
-        return None, None, f"journey.entries[{country}].date", None, (), case.as_of, False
+        return None, None, f"journey.entries[{country}].date", None, (), case.as_of, False, True
     entries = case.entries
     nat = case.nationality
     _, entry_date, manner = entries[idx]
-    # The journey is taken as complete: with no earlier entry the claimant came from home.
-    arrived_from = entries[idx - 1][0] if idx else nat
+    previous = entries[idx - 1][0] if idx else nat
+    known = previous in LAND_NEIGHBOURS.get(country, ())
+    arrived_from = previous if known else None
     transit: list[str] = []
     earliest = None
     for c, d, _ in entries[:idx]:
@@ -79,7 +92,30 @@ def entry_facts(case: Case, country: str | None, idx: int | None) -> tuple:
             earliest = d
     denied = bool(transit) and any(o == "denied" and c in transit for c, _, o in case.protection)
     return (entry_date, manner, f"journey.entries[{idx}].date", arrived_from, tuple(transit),
-            earliest or case.dob, denied)
+            earliest or case.dob, denied, known)
+
+
+def age(dob: date, on: date) -> int:
+    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+
+def unaccompanied_minor(case: Case, entry_date: date | None, earliest: date) -> bool | None:
+    """The flag as recorded; when not recorded, False for someone who was an adult on entering
+    (or, the entry date unknown, already on the earliest date it could be); else unknown."""
+    if case.unaccompanied_minor is not None:
+        return case.unaccompanied_minor
+    return False if age(case.dob, entry_date or earliest) >= 18 else None
+
+
+def outside_nationality(case: Case, country: str | None) -> bool | None:
+    """Whether the claimant is outside the country of nationality: for a country of refuge, not
+    being its national; for UNHCR, the last entry on record is to another country (None: no
+    entry on record)."""
+    if country is not None:
+        return case.nationality != country
+    if not case.entries:
+        return None
+    return case.entries[-1][0] != case.nationality
 
 
 class JurCtx:
@@ -87,8 +123,8 @@ class JurCtx:
 
     __slots__ = ("arrived_from", "as_of", "country", "denied_in_transit", "earliest",
                  "entry_date", "entry_index", "entry_manner", "entry_path", "exclusion",
-                 "filing_date", "harms", "jurisdiction", "nationality",
-                 "decided", "transit", "unaccompanied_minor")
+                 "filing_date", "harms", "journey_known", "jurisdiction", "nationality",
+                 "decided", "outside", "transit", "unaccompanied_minor")
 
     def __init__(self, case: Case, jurisdiction: str):
         self.jurisdiction = jurisdiction
@@ -96,11 +132,13 @@ class JurCtx:
         self.nationality = case.nationality
         self.exclusion = case.exclusion
         self.harms = case.harms
-        self.unaccompanied_minor = case.unaccompanied_minor
         country = self.country = JURISDICTION_COUNTRY[jurisdiction]
         idx = self.entry_index = last_entry(case, country)
         (self.entry_date, self.entry_manner, self.entry_path, self.arrived_from, self.transit,
-         self.earliest, self.denied_in_transit) = entry_facts(case, country, idx)
+         self.earliest, self.denied_in_transit, self.journey_known) = entry_facts(case, country,
+                                                                                   idx)
+        self.unaccompanied_minor = unaccompanied_minor(case, self.entry_date, self.earliest)
+        self.outside = outside_nationality(case, country)
         self.filing_date, self.decided = filing_facts(case, jurisdiction, country)
 
 

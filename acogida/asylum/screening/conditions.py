@@ -54,9 +54,19 @@ def _not(part: Cond) -> Cond:
     return f
 
 
+JOURNEY = "journey.entries"  # the missing fact when the leg into the country is not on record
+
+
 def _entry_known(ctx) -> Result | None:
     """None when the jurisdiction's entry is on record; else the 'unknown' answer."""
     return None if ctx.entry_index is not None else (None, (ctx.entry_path,))
+
+
+def _journey_known(ctx) -> Result | None:
+    """None when the entry and the leg into the country are on record; else 'unknown'."""
+    if ctx.entry_index is None:
+        return (None, (ctx.entry_path,))
+    return None if ctx.journey_known else (None, (JOURNEY,))
 
 
 def _p_always(arg) -> Cond:
@@ -100,21 +110,40 @@ def _p_entry_manner_in(arg: list[str]) -> Cond:
 
 def _p_arrived_from(arg: list[str]) -> Cond:
     s = frozenset(arg)
-    return lambda ctx, pw: _entry_known(ctx) or (ctx.arrived_from in s, ())
+    return lambda ctx, pw: _journey_known(ctx) or (ctx.arrived_from in s, ())
 
 
 def _p_transited_third_country(arg: bool) -> Cond:
-    return lambda ctx, pw: _entry_known(ctx) or (bool(ctx.transit) == arg, ())
+    def f(ctx, pw) -> Result:
+        if ctx.transit and ctx.entry_index is not None:
+            return (arg is True, ())  # a transit on record is known, whatever else is missing
+        return _journey_known(ctx) or (arg is False, ())
+    return f
 
 
 def _p_transit_only_in(arg: list[str]) -> Cond:
     s = frozenset(arg)
-    return lambda ctx, pw: _entry_known(ctx) or (
-        bool(ctx.transit) and all(c in s for c in ctx.transit), ())
+
+    def f(ctx, pw) -> Result:
+        if not s or (ctx.entry_index is not None and any(c not in s for c in ctx.transit)):
+            return NO
+        return _journey_known(ctx) or (bool(ctx.transit), ())
+    return f
 
 
 def _p_denied_in_transit(arg: bool) -> Cond:
-    return lambda ctx, pw: _entry_known(ctx) or (ctx.denied_in_transit == arg, ())
+    def f(ctx, pw) -> Result:
+        if ctx.denied_in_transit and ctx.entry_index is not None:
+            return (arg is True, ())
+        return _journey_known(ctx) or (arg is False, ())
+    return f
+
+
+def _p_outside_nationality(arg: bool) -> Cond:
+    def f(ctx, pw) -> Result:
+        v = ctx.outside
+        return (None, (JOURNEY,)) if v is None else (v == arg, ())
+    return f
 
 
 def _p_unaccompanied_minor(arg: bool) -> Cond:
@@ -131,20 +160,8 @@ def _p_harm_kind_any(arg: list[str]) -> Cond:
 
 def _p_harms_only_kinds(arg: list[str]) -> Cond:
     s = frozenset(arg)
-    return lambda ctx, pw: (all(h.kind in s for h in ctx.harms), ())
-
-
-def _p_supporting_harms_all(arg: dict) -> Cond:
-    kinds = frozenset(arg["kinds"])
-    actor = arg.get("actor")
-
-    def f(ctx, pw) -> Result:
-        sup = pw.supporting if pw is not None else ()
-        if not sup:
-            return NO
-        return (all(ctx.harms[i].kind in kinds and (actor is None or ctx.harms[i].actor == actor)
-                    for i in sup), ())
-    return f
+    # No harm recorded is not "only economic harms": it is a missing fact (see engine._element).
+    return lambda ctx, pw: (bool(ctx.harms) and all(h.kind in s for h in ctx.harms), ())
 
 
 PREDICATES: dict[str, Callable[[Any], Cond]] = {
@@ -157,10 +174,10 @@ PREDICATES: dict[str, Callable[[Any], Cond]] = {
     "transited_third_country": _p_transited_third_country,
     "transit_only_in": _p_transit_only_in,
     "denied_in_transit": _p_denied_in_transit,
+    "outside_nationality": _p_outside_nationality,
     "unaccompanied_minor": _p_unaccompanied_minor,
     "harm_kind_any": _p_harm_kind_any,
     "harms_only_kinds": _p_harms_only_kinds,
-    "supporting_harms_all": _p_supporting_harms_all,
 }
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sys
 
+from .case import LAND_NEIGHBOURS
+from .facts import MAX_ENTRIES, MAX_FILINGS, MAX_HARMS, MAX_PROTECTION
 from .policies import load_policies, policies_table
 from .scenarios import load_scenarios
 from .workdays import load_overrides
@@ -66,6 +68,32 @@ def render_markdown() -> str:
             if v.unconfirmed:
                 out.append(f"  - UNCONFIRMED: {_cell(v.unconfirmed)}")
         out.append("")
+    neighbours = "; ".join(f"{c}: {', '.join(sorted(n))}" for c, n in LAND_NEIGHBOURS.items())
+    out += ["## Facts: unknowns and limits", "",
+            "The aid advises and never decides; a fact it needs but does not have is never"
+            " assumed:",
+            "the pathway is `possible` and the fact is listed in `missing_facts`.", "",
+            "- `null` means *not known* for every optional fact. `late_filing_reason` takes"
+            " `changed_circumstances`,",
+            "  `extraordinary_circumstances`, `beyond_control` or `\"none\"` (the facts say"
+            " there is no reason):",
+            "  a missed deadline is a bar only with `\"none\"` or a reason the jurisdiction"
+            " does not accept;",
+            "  with `null` it is `possible` and `late_filing_reason` is missing.",
+            "- `harms: []` means no harm recorded yet: every pathway is `possible` with"
+            " `harms` missing.",
+            "- The journey is not assumed complete: the leg into a country is known only when it"
+            " starts in a land",
+            f"  neighbour ({neighbours}) -- the previous entry, or the"
+            " nationality when there",
+            "  is none. Otherwise a rule on where the claimant came from lists `journey.entries`"
+            " as missing.",
+            "- `claimant.unaccompanied_minor: null` is read as `false` for someone who was an"
+            " adult on entering.",
+            f"- Lists are bounded: harms <= {MAX_HARMS}, journey.entries <= {MAX_ENTRIES},"
+            f" protection_sought <= {MAX_PROTECTION},",
+            f"  filings <= {MAX_FILINGS}, jurisdictions <= 3 (each once); longer lists are"
+            " input errors.", ""]
     over = load_overrides("MX")
     out += ["## Working days (Mexico)", "",
             "Monday to Friday, less the federal holidays of the `holidays` package, with the",

@@ -33,15 +33,17 @@ class PathwayState:
     name: str
     level: int = LIKELY
     reasons: list[Reason] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    supporting: tuple[int, ...] = ()
+    missing: dict[str, None] = field(default_factory=dict)  # an ordered set
+    # per harm, (level, facts that would settle it) as the element in force rated it
+    harm_levels: tuple[tuple[int, tuple[str, ...]], ...] = ()
     has_element: bool = False
 
     def cap(self, level: int, reason: Reason, missing=()) -> None:
         if level < self.level:
             self.level = level
         self.reasons.append(reason)
-        self.missing.extend(m for m in missing if m not in self.missing)
+        for m in missing:
+            self.missing[m] = None
 
 
 @dataclass(slots=True)
@@ -171,26 +173,28 @@ def decide(ctx: JurCtx, late_reason: str | None, chosen: list[tuple],
                         _element(e.harm, pws[p], ctx, v, key, aliases.get(p, {}))
             elif t == "limit":
                 _limit(e, pws, ctx, v, key, pl)
+            elif t == "harm_limit":
+                _harm_limit(e, pws, ctx, v, key)
             elif t == "ground_alias":
                 for p in e.pathways:
                     aliases.setdefault(p, {})[e.ground] = (e.as_ground, LEVEL[e.assessment], v)
             elif t == "deadline":
                 proc = terms[id(e)]
                 procedural.append(proc)
-                _term_consequences(e, v, proc, ctx, pws, late_reason, pl)
+                _term_consequences(e, v, proc, ctx, pws, late_reason)
             elif t == "right_to_be_heard":
                 right = (e.value, v)
             elif t == "note":
                 val, _ = pl.conds[id(e.when)](ctx, None)
                 if val:
                     notes.append(Reason(v, "note", None, key))
-    missing: list[str] = []
+    missing: dict[str, None] = {}
     for pw in pws.values():
         if not pw.has_element:
             pw.cap(UNLIKELY, Reason(None, "no_rule_in_force", UNLIKELY, ctx.as_of))
-        missing.extend(m for m in pw.missing if m not in missing)
+        missing.update(pw.missing)
     return JurResult(ctx.jurisdiction, right, list(pws.values()), procedural, notes, applied,
-                     missing)
+                     list(missing))
 
 
 def _unknown_key(cands, ctx: JurCtx, pws, pl: Plan, terms, procedural) -> None:
@@ -200,7 +204,7 @@ def _unknown_key(cands, ctx: JurCtx, pws, pl: Plan, terms, procedural) -> None:
             if e.type == "deadline" and id(e) in terms:
                 proc = terms[id(e)]
                 procedural.append(proc)
-                _term_consequences(e, v, proc, ctx, pws, None, pl)
+                _term_consequences(e, v, proc, ctx, pws, None)
             if e.type != "limit":
                 continue
             val, _ = pl.conds[id(e.when)](ctx, None)
@@ -215,15 +219,21 @@ def _unknown_key(cands, ctx: JurCtx, pws, pl: Plan, terms, procedural) -> None:
 
 def _element(t, pw: PathwayState, ctx: JurCtx, v: Version, key: date, aliases) -> None:
     pw.has_element = True
+    if not ctx.harms:
+        # No harm recorded is a gap in the facts, not an answer: never "unlikely" for it.
+        pw.cap(POSSIBLE, Reason(v, "no_harm_recorded", POSSIBLE, key), ("harms",))
+        return
     best, best_why, support, missing = UNLIKELY, "no_qualifying_harm", [], []
+    rated = []
     for i, h in enumerate(ctx.harms):
         level, why, miss = _harm_level(t, h, i, aliases)
+        rated.append((level, miss))
         if level > best:
             best, best_why, support, missing = level, why, [i], list(miss)
         elif level == best and level > UNLIKELY:
             support.append(i)
             missing.extend(miss)
-    pw.supporting = tuple(support)
+    pw.harm_levels = tuple(rated)
     pw.cap(best, Reason(v, best_why, best, key), missing if best == POSSIBLE else ())
     if best_why == "ground_via_alias":
         for i in support:
@@ -275,6 +285,32 @@ def _harm_level(t, h, i: int, aliases) -> tuple[int, str, tuple[str, ...]]:
     return level, why, tuple(missing)
 
 
+def _harm_limit(e, pws, ctx: JurCtx, v: Version, key: date) -> None:
+    """Harms of the listed kinds (and actor) count at most ``assessment``: the pathway keeps the
+    best level among the other harms (never below "unlikely") -- e.g. Matter of A-B- discounts
+    private domestic and gang violence, not a political claim beside it."""
+    cap_at = LEVEL[e.assessment]
+    kinds = frozenset(e.kinds)
+    for p in e.pathways:
+        pw = pws.get(p)
+        if pw is None or not pw.harm_levels:
+            continue
+        bites = False
+        adjusted = []
+        for h, (level, miss) in zip(ctx.harms, pw.harm_levels, strict=True):
+            if h.kind in kinds and (e.actor is None or h.actor == e.actor):
+                if level > cap_at:
+                    bites = True
+                adjusted.append((min(level, cap_at), ()))
+            else:
+                adjusted.append((level, miss))
+        if not bites:
+            continue
+        best = max(UNLIKELY, max(level for level, _ in adjusted))
+        missing = [m for level, miss in adjusted if level == best == POSSIBLE for m in miss]
+        pw.cap(best, Reason(v, "applies", best, key), missing)
+
+
 def _limit(e, pws, ctx: JurCtx, v: Version, key: date, pl: Plan) -> None:
     targets = [pws[p] for p in e.pathways if p in pws]
     if not targets:
@@ -292,10 +328,11 @@ def _limit(e, pws, ctx: JurCtx, v: Version, key: date, pl: Plan) -> None:
                 val, miss = None, miss + umiss
         if val is None:
             finding, level = "may_apply", max(level, POSSIBLE)
-        if e.missing_fact:
-            finding, level, miss = "may_apply", max(level, POSSIBLE), miss + (e.missing_fact,)
         if e.rebut is not None and pl.conds[id(e.rebut)](ctx, pw)[0] is True:
             finding, level = "rebutted", max(level, LEVEL[e.rebutted_assessment])
+        elif e.missing_fact:
+            # A fact outside the schema decides it (an exception, a rebuttal): not assumed away.
+            finding, level, miss = "may_apply", max(level, POSSIBLE), miss + (e.missing_fact,)
         pw.cap(level, Reason(v, finding, level, key), miss)
 
 
@@ -324,8 +361,7 @@ def _term(e, v: Version, ctx: JurCtx, suspensions) -> Procedural:
         status = "at_risk" if left <= e.at_risk_within else "met"
     proc = Procedural(v, status, deadline, start, done is not None)
     overlapping = [(se, sv) for se, sv in suspensions
-                   if v.policy in se.rules and se.period_from <= deadline
-                   and (se.period_to is None or se.period_to >= start)]
+                   if v.policy in se.rules and suspension_hits(se, start, deadline)]
     if overlapping:
         proc.suspended = True
         # An open-ended suspension (end UNCONFIRMED) leaves its end date as a missing fact.
@@ -334,8 +370,17 @@ def _term(e, v: Version, ctx: JurCtx, suspensions) -> Procedural:
     return proc
 
 
+def suspension_hits(se, start: date, deadline: date) -> bool:
+    """Whether a suspension touches a term: it overlaps the term; one whose end is not known
+    touches only the terms running on the day it began (start <= period_from <= deadline), not
+    every later term."""
+    if se.period_to is None:
+        return start <= se.period_from <= deadline
+    return se.period_from <= deadline and se.period_to >= start
+
+
 def _term_consequences(e, v: Version, proc: Procedural, ctx: JurCtx, pws,
-                       late_reason: str | None, pl: Plan) -> None:
+                       late_reason: str | None) -> None:
     if proc.start is None:
         # An entry on record without a date: the term cannot be computed -- a gap, not a pass.
         if e.start == "entry" and ctx.entry_index is not None:
@@ -351,9 +396,13 @@ def _term_consequences(e, v: Version, proc: Procedural, ctx: JurCtx, pws,
     caps = e.excused if excuse else e.missed
     finding = "missed_excused" if excuse else "missed"
     missing: tuple[str, ...] = ()
+    if late_reason is None:
+        # Whether there is a reason for the delay is not known: not treated as "no reason".
+        caps = {p: LEVEL_NAME[max(LEVEL[a], POSSIBLE)] for p, a in e.missed.items()}
+        finding, missing = "missed_reason_unknown", ("late_filing_reason",)
     if proc.suspended:
         caps = {p: "possible" for p in caps}
-        finding, missing = "missed_suspended", proc.suspension_missing
+        finding, missing = "missed_suspended", proc.suspension_missing + missing
     for p, a in caps.items():
         if p in pws:
             pws[p].cap(LEVEL[a], Reason(v, finding, LEVEL[a], proc.start), missing)

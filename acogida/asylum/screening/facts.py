@@ -17,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 Jurisdiction = Literal["UNHCR", "MX", "US"]
 Manner = Literal["port_of_entry", "between_ports", "cbp_one_appointment", "parole"]
 Outcome = Literal["pending", "denied", "granted", "withdrawn"]
-LateReason = Literal["changed_circumstances", "extraordinary_circumstances", "beyond_control"]
+# null (None) = not known; "none" = the facts positively say there is no reason for the delay.
+LateReason = Literal["changed_circumstances", "extraordinary_circumstances", "beyond_control",
+                     "none"]
 Actor = Literal["state", "non_state"]
 Ground = Literal["race", "religion", "nationality", "political_opinion", "particular_social_group",
                  "gender"]
@@ -35,6 +37,8 @@ EXCLUSION_FLAGS = ("serious_nonpolitical_crime", "persecutor_of_others", "war_cr
                    "terrorism", "firmly_resettled")
 # The working-day calendar is built for this span; dates outside it are input errors.
 MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2099, 12, 31)
+# Bounds on the lists of one case: far above any real case, low enough to keep screening fast.
+MAX_HARMS, MAX_ENTRIES, MAX_PROTECTION, MAX_FILINGS = 50, 30, 20, 10
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
@@ -63,8 +67,10 @@ class ProtectionSought(BaseModel):
 
 class Journey(BaseModel):
     model_config = _STRICT
-    entries: list[Entry] = Field(default_factory=list, description="in chronological order")
-    protection_sought: list[ProtectionSought] = Field(default_factory=list)
+    entries: list[Entry] = Field(default_factory=list, max_length=MAX_ENTRIES,
+                                 description="in chronological order")
+    protection_sought: list[ProtectionSought] = Field(default_factory=list,
+                                                      max_length=MAX_PROTECTION)
 
 
 class Filing(BaseModel):
@@ -77,7 +83,7 @@ class Harm(BaseModel):
     model_config = _STRICT
     kind: Kind
     actor: Actor
-    grounds: list[Ground] = Field(default_factory=list)
+    grounds: list[Ground] = Field(default_factory=list, max_length=6)
     past: bool
     feared: bool
     # None = not known: the engine then answers "possible" and lists the fact as missing.
@@ -103,13 +109,15 @@ class Facts(BaseModel):
 
     model_config = _STRICT
     as_of: date = Field(description="date of the assessment")
-    jurisdictions: list[Jurisdiction] = Field(min_length=1)
+    jurisdictions: list[Jurisdiction] = Field(min_length=1, max_length=3)
     claimant: Claimant
     journey: Journey
-    filings: list[Filing] = Field(default_factory=list)
-    harms: list[Harm]
+    filings: list[Filing] = Field(default_factory=list, max_length=MAX_FILINGS)
+    # [] is accepted but means "no harm recorded yet": every pathway is then "possible".
+    harms: list[Harm] = Field(max_length=MAX_HARMS)
     exclusion: Exclusion = Field(default_factory=Exclusion)
-    late_filing_reason: LateReason | None = None
+    late_filing_reason: LateReason | None = Field(
+        None, description='reason for a late filing; null = not known, "none" = no reason')
 
 
 class ScreeningInputError(ValueError):

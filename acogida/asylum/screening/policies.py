@@ -71,6 +71,18 @@ class Limit(BaseModel):
     missing_fact: str | None = None            # a fact outside the schema that would decide it
 
 
+class HarmLimit(BaseModel):
+    """Harms of ``kinds`` (by ``actor``, if given) count at most ``assessment`` for the listed
+    pathways; the pathway keeps the best level among its other harms, never below "unlikely"."""
+
+    model_config = _STRICT
+    type: Literal["harm_limit"]
+    pathways: list[str]
+    kinds: list[Kind] = Field(min_length=1)
+    actor: Literal["state", "non_state"] | None = None
+    assessment: Literal["likely", "possible", "unlikely"]
+
+
 class GroundAlias(BaseModel):
     """A ground the instrument lacks, read into another one (gender into a social group)."""
 
@@ -125,7 +137,8 @@ class Clock(BaseModel):
     start: str
 
 
-Effect = Annotated[Element | Limit | GroundAlias | Deadline | Suspend | Right | Note | Clock,
+Effect = Annotated[Element | Limit | HarmLimit | GroundAlias | Deadline | Suspend | Right | Note
+                   | Clock,
                    Field(discriminator="type")]
 
 
@@ -161,6 +174,14 @@ class PolicySpec(BaseModel):
     keyed_on: KeyedOn
     source: str = ""
     versions: list[VersionSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> PolicySpec:
+        # A harm limit works on the elements' ratings of the harms, which need no date.
+        if self.keyed_on != "as_of" and any(e.type == "harm_limit" for v in self.versions
+                                            for e in v.effects):
+            raise ValueError("a harm_limit belongs in a policy keyed on as_of")
+        return self
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # identity hash: cached per version

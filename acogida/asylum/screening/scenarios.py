@@ -7,7 +7,8 @@ Each ``scenarios/*.yaml`` holds ``scenarios:``, a list of ``{name, rules, facts,
 - ``"<J>.<procedural rule id>": met|missed|at_risk|not_applicable`` or ``null`` (not listed);
   ``"<J>.<rule id>.deadline": "YYYY-MM-DD"``
 - ``"<J>.right_to_be_heard": true``
-- ``"<J>.missing": [json paths that must be listed]``; ``"<J>.notes": [rule ids]``;
+- ``"<J>.missing": [json paths that must be listed]``; ``"<J>.no_missing": [paths that must
+  not be listed]``; ``"<J>.notes": [rule ids]``;
   ``"<J>.no_notes": [rule ids that must not be listed]``
 - ``applied`` / ``not_applied``: ``[id@in_force_from, ...]``
 - ``errors``: ``[json paths]`` -- the facts must be rejected with (at least) these paths.
@@ -90,7 +91,7 @@ def check(scenario: dict[str, Any]) -> list[str]:
             missing = [w for w in want if w not in got]
             if missing:
                 problems.append(f"{key}: {missing} not in {got}")
-        elif what == "no_notes":
+        elif what in ("no_missing", "no_notes"):
             extra = [w for w in want if w in got]
             if extra:
                 problems.append(f"{key}: {extra} listed")
@@ -102,7 +103,7 @@ def check(scenario: dict[str, Any]) -> list[str]:
 def _lookup(r: dict[str, Any], what: str) -> Any:
     if what == "right_to_be_heard":
         return r["right_to_be_heard"]["value"]
-    if what == "missing":
+    if what in ("missing", "no_missing"):
         return [m["field"] for m in r["missing_facts"]]
     if what in ("notes", "no_notes"):
         return [n["rule"] for n in r["notes"]]

@@ -76,7 +76,9 @@ class _State:
         self.level = np.full((n, len(self.paths)), LIKELY, np.int8)
         self.has_el = np.zeros((n, len(self.paths)), bool)
         self.miss = np.zeros((n, len(self.paths)), np.uint64)
-        self.sup = [np.zeros((n, h), bool) for _ in self.paths]
+        # per pathway, each harm's level as the element rated it (-1: not rated) and its facts
+        self.hl = [np.full((n, h), -1, np.int8) for _ in self.paths]
+        self.hm = [np.zeros((n, h), np.uint64) for _ in self.paths]
         self.alias: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         self.suspensions: list[tuple] = []
 
@@ -162,6 +164,10 @@ def _effect(e, v, rows: np.ndarray, c: Cols, st: _State, proc, country: str, pl:
         for p in e.pathways:
             if p in st.p:
                 _limit(e, st.p[p], rows, c, st)
+    elif t == "harm_limit":
+        for p in e.pathways:
+            if p in st.p:
+                _harm_limit(e, st.p[p], rows, c, st)
     elif t == "ground_alias":
         for p in e.pathways:
             asg, lvl = st.alias.setdefault((p, e.ground), (np.full(c.n, -1, np.int64),
@@ -233,13 +239,35 @@ def _element(t, p: str, rows: np.ndarray, c: Cols, st: _State) -> None:
     support = (lvl == best[:, None]) & (best[:, None] > UNLIKELY)
     missing = np.bitwise_or.reduce(np.where(support, mb, 0).astype(np.uint64), axis=1)
     missing = np.where(best == POSSIBLE, missing, 0).astype(np.uint64)
+    # No harm recorded: a missing fact, "possible" (see engine._element).
+    none = ~hv.any(axis=1)
+    best[none] = POSSIBLE
+    missing[none] = c.bits("harms")
     st.has_el[rows, pi] = True
-    st.sup[pi][rows] = support
+    st.hl[pi][rows] = np.where(hv, lvl, -1)
+    st.hm[pi][rows] = mb
     st.cap(rows, pi, best, missing)
 
 
+def _harm_limit(e, pi: int, rows: np.ndarray, c: Cols, st: _State) -> None:
+    hl, hm = st.hl[pi][rows], st.hm[pi][rows]
+    rated = hl >= 0
+    covered = rated & np.isin(c.hk[rows], [KINDS[k] for k in e.kinds])
+    if e.actor is not None:
+        covered &= c.hns[rows] == (e.actor == "non_state")
+    cap_at = LEVEL[e.assessment]
+    bites = (covered & (hl > cap_at)).any(axis=1)
+    if not bites.any():
+        return
+    adj = np.where(covered, np.minimum(hl, cap_at), hl)
+    best = np.maximum(adj.max(axis=1), UNLIKELY).astype(np.int8)
+    keep = rated & ~covered & (adj == best[:, None]) & (best[:, None] == POSSIBLE)
+    missing = np.bitwise_or.reduce(np.where(keep, hm, 0).astype(np.uint64), axis=1)
+    st.cap(rows[bites], pi, best[bites], missing[bites])
+
+
 def _limit(e, pi: int, rows: np.ndarray, c: Cols, st: _State) -> None:
-    sup = st.sup[pi][rows]
+    sup = None
     t, u, m = cond(e.when, c, rows, sup)
     active = t | u
     unknown = u
@@ -250,12 +278,13 @@ def _limit(e, pi: int, rows: np.ndarray, c: Cols, st: _State) -> None:
         m = m | um
     level = np.full(len(rows), LEVEL[e.assessment], np.int8)
     level[unknown] = max(LEVEL[e.assessment], POSSIBLE)
-    if e.missing_fact:
-        level = np.maximum(level, POSSIBLE)
-        m = m | c.bits(e.missing_fact)
+    rt = np.zeros(len(rows), bool)
     if e.rebut is not None:
         rt, _, _ = cond(e.rebut, c, rows, sup)
         level[rt] = np.maximum(level[rt], LEVEL[e.rebutted_assessment])
+    if e.missing_fact:
+        level[~rt] = np.maximum(level[~rt], POSSIBLE)
+        m = np.where(rt, m, m | c.bits(e.missing_fact)).astype(np.uint64)
     st.cap(rows[active], pi, level[active], m[active])
 
 
@@ -297,9 +326,10 @@ def _deadline(e, v, rows, c: Cols, st: _State, proc, country: str, late: bool, s
     for se, sv, smask in susp:
         if v.policy not in se.rules:
             continue
-        hit = live & smask[rows] & (se.period_from.toordinal() <= dl)
-        if se.period_to is not None:
-            hit &= se.period_to.toordinal() >= start
+        # as engine.suspension_hits: an open-ended one only touches terms running on its first day
+        frm = se.period_from.toordinal()
+        hit = live & smask[rows] & (frm <= dl)
+        hit &= (se.period_to.toordinal() >= start) if se.period_to is not None else (start <= frm)
         suspended |= hit
         if se.period_to is None:
             smiss |= np.where(hit, c.bits(f"{sv.policy}.period_to"), 0).astype(np.uint64)
@@ -314,19 +344,23 @@ def _deadline(e, v, rows, c: Cols, st: _State, proc, country: str, late: bool, s
             if p in st.p:
                 st.cap(rows[gap], st.p[p], POSSIBLE, c.bits(ENTRY))
     missed = has & (status == MISSED)
-    excused = np.isin(c.late[rows], [LATE[x] for x in e.excuses]) if late else \
-        np.zeros(len(rows), bool)
+    lr = c.late[rows]
+    excused = np.isin(lr, [LATE[x] for x in e.excuses]) if late else np.zeros(len(rows), bool)
+    unknown = lr == 0  # late_filing_reason null: not known, never "no reason"
+    umiss = np.where(unknown, c.bits("late_filing_reason"), 0).astype(np.uint64)
     for p in {*e.missed, *e.excused}:
         if p not in st.p:
             continue
         lv = np.full(len(rows), 127, np.int8)  # 127: no cap
         if p in e.missed:
             lv[missed & ~excused] = LEVEL[e.missed[p]]
+            lv[missed & unknown] = max(LEVEL[e.missed[p]], POSSIBLE)
         if p in e.excused:
             lv[missed & excused] = LEVEL[e.excused[p]]
         lv[(lv != 127) & suspended] = POSSIBLE
         sel = lv != 127
-        st.cap(rows[sel], st.p[p], lv[sel], np.where(suspended, smiss, 0)[sel].astype(np.uint64))
+        st.cap(rows[sel], st.p[p], lv[sel],
+               (np.where(suspended, smiss, 0).astype(np.uint64) | umiss)[sel])
 
 
 def _output(c: Cols, st: _State, applied: list[tuple], procs: list[tuple]) -> list[tuple]:
@@ -370,15 +404,19 @@ def _output(c: Cols, st: _State, applied: list[tuple], procs: list[tuple]) -> li
                                               strict=True)]
     missing: list[tuple] = [()] * c.n
     eidx = c.eidx.tolist()
+    seen: dict[tuple[int, int], tuple] = {}  # rows repeat few (mask, entry index) patterns
     for i, m in enumerate(miss):
         if m:
             idx = eidx[i]
-            entry = (f"journey.entries[{idx}].date" if idx >= 0
-                     else f"journey.entries[{country}].date")
-            missing[i] = tuple(sorted(
-                entry if path == ENTRY else
-                f"journey.entries[{idx}].manner" if path == MANNER else path
-                for b, path in enumerate(paths) if m >> b & 1))
+            got = seen.get((m, idx))
+            if got is None:
+                entry = (f"journey.entries[{idx}].date" if idx >= 0
+                         else f"journey.entries[{country}].date")
+                got = seen[(m, idx)] = tuple(sorted(
+                    entry if path == ENTRY else
+                    f"journey.entries[{idx}].manner" if path == MANNER else path
+                    for b, path in enumerate(paths) if m >> b & 1))
+            missing[i] = got
     jur = c.jur
     return [(jur, levels[lk], pr, mi, chosen[ak])
             for lk, ak, pr, mi in zip(lkey.tolist(), akey, procedural, missing, strict=True)]

@@ -13,6 +13,7 @@ from typing import Any, get_args
 import numpy as np
 
 from .case import Case, entry_facts, filing_facts, last_entry
+from .conditions import JOURNEY
 from .facts import EXCLUSION_FLAGS, JURISDICTION_COUNTRY, Ground, Kind, LateReason, Manner
 
 KINDS = {k: i for i, k in enumerate(get_args(Kind))}
@@ -51,8 +52,15 @@ class Static:
         self.as_of = np.array([c.as_of.toordinal() for c in cases], np.int64)
         self.nat = np.array([countries.setdefault(c.nationality, len(countries))
                              for c in cases], np.int64)
-        self.uam = np.array([TRI[c.unaccompanied_minor] for c in cases], np.int8)
         self.late = np.array([LATE.get(c.late_filing_reason, 0) for c in cases], np.int8)
+        uam = [c.unaccompanied_minor for c in cases]
+        self.uam = np.array([TRI[v] for v in uam], np.int8)
+        # 18th birthday (ordinal) where the flag is not recorded: derived from the age at entry
+        self.b18 = np.array([_birthday18(c.dob) if v is None else 0
+                             for c, v in zip(cases, uam, strict=True)], np.int64)
+        # UNHCR's "outside the country": the last entry on record is not home (-1: no entry)
+        self.home_last = np.array([TRI[c.entries[-1][0] == c.nationality] if c.entries else -1
+                                   for c in cases], np.int8)
         self.excl = np.array([[TRI[v] for v in c.exclusion.values()] for c in cases],
                              np.int8).reshape(n, len(EXCLUSION_FLAGS))
         pad = [(None,) * 8] * h
@@ -72,6 +80,13 @@ class Static:
         self.ht = np.array([TRI[hm[7]] for hm in flat], np.int8).reshape(n, h)
 
 
+def _birthday18(dob: date) -> int:
+    try:
+        return dob.replace(year=dob.year + 18).toordinal()
+    except ValueError:  # born 29 February: of age on 1 March (as case.age counts)
+        return date(dob.year + 18, 3, 1).toordinal()
+
+
 class Cols:
     """The columns of one jurisdiction's cases (static ones are row subsets of ``Static``)."""
 
@@ -81,16 +96,18 @@ class Cols:
         self.n, self.jur, self.bits = n, jur, bits
         code = JURISDICTION_COUNTRY[jur]
         self.country = countries.setdefault(code, len(countries)) if code else -2
-        for name in ("as_of", "nat", "uam", "late", "excl", "hv", "hk", "hns", "hg", "hp", "hf",
-                     "hs", "hi", "ht"):
+        for name in ("as_of", "nat", "uam", "b18", "home_last", "late", "excl", "hv", "hk",
+                     "hns", "hg", "hp", "hf", "hs", "hi", "ht"):
             setattr(self, name, getattr(static, name)[rows])
         ords: dict[date | None, int] = {None: 0}
         eidx, edate, manner, arrived, transit, denied, filing, decided, earliest = (
             [], [], [], [], [], [], [], [], [])
+        jknown = []
         for case in cases:
             i = last_entry(case, code)
-            d, m, _, frm, tr, early, den = entry_facts(case, code, i)
+            d, m, _, frm, tr, early, den, jk = entry_facts(case, code, i)
             f, dec = filing_facts(case, jur, code)
+            jknown.append(jk)
             eidx.append(-1 if i is None else i)
             for x in (d, f, early):
                 if x not in ords:
@@ -119,6 +136,16 @@ class Cols:
         self.earliest = np.array(earliest, np.int64)
         self.countries = countries
         self.entry_known = self.eidx >= 0
+        self.journey_known = np.array(jknown, bool)
+        # as case.unaccompanied_minor: not recorded -> False if of age on entering (or on the
+        # earliest date the entry can be), else still unknown
+        on = np.where(self.edate > 0, self.edate, self.earliest)
+        self.uam = np.where((self.uam == -1) & (on >= self.b18), 0, self.uam).astype(np.int8)
+        # as case.outside_nationality
+        if code:
+            self.outside = np.where(self.nat != self.country, 1, 0).astype(np.int8)
+        else:
+            self.outside = np.where(self.home_last == -1, -1, 1 - self.home_last).astype(np.int8)
 
 
 # -- conditions: (true, unknown, missing bits) --------------------------------------------------
@@ -152,10 +179,19 @@ def _all(parts: list[tuple]) -> tuple:
     return t, u, np.where(u, m, 0).astype(np.uint64)
 
 
-def _known(c: Cols, rows, value: np.ndarray) -> tuple:
-    """A predicate on the jurisdiction's entry: unknown (entry missing) when not on record."""
+def _journey(c: Cols, rows, value: np.ndarray) -> tuple:
+    """A predicate on the leg into the country: unknown without the entry or that leg."""
     k = c.entry_known[rows]
-    return value & k, ~k, np.where(~k, c.bits(ENTRY), 0).astype(np.uint64)
+    j = k & c.journey_known[rows]
+    m = np.where(~k, c.bits(ENTRY), np.where(~j, c.bits(JOURNEY), 0)).astype(np.uint64)
+    return value & j, ~j, m
+
+
+def _override(base: tuple, known: np.ndarray, value: np.ndarray) -> tuple:
+    """``base``, except rows where ``known`` holds, which answer ``value`` for sure."""
+    t, u, m = base
+    return (np.where(known, value, t), u & ~known,
+            np.where(known, 0, m).astype(np.uint64))
 
 
 def _predicate(key: str, arg, c: Cols, rows: np.ndarray, sup) -> tuple:
@@ -186,15 +222,27 @@ def _predicate(key: str, arg, c: Cols, rows: np.ndarray, sup) -> tuple:
         m = np.where(~k, c.bits(ENTRY), np.where(~mk, c.bits(MANNER), 0)).astype(np.uint64)
         return t, ~mk, m
     if key == "arrived_from":
-        return _known(c, rows, np.isin(c.arrived[rows], [cc.setdefault(x, len(cc)) for x in arg]))
+        return _journey(c, rows, np.isin(c.arrived[rows], [cc.setdefault(x, len(cc))
+                                                           for x in arg]))
     if key == "transited_third_country":
-        return _known(c, rows, (c.transit[rows] != 0) == arg)
+        tr = (c.transit[rows] != 0) & c.entry_known[rows]
+        return _override(_journey(c, rows, np.full(n, arg is False)), tr,
+                         np.full(n, arg is True))
     if key == "transit_only_in":
+        if not arg:
+            return no, no, zero
         allowed = np.uint64(sum(1 << cc.setdefault(x, len(cc)) for x in arg))
         tr = c.transit[rows]
-        return _known(c, rows, (tr != 0) & ((tr & ~allowed) == 0))
+        other = c.entry_known[rows] & ((tr & ~allowed) != 0)
+        return _override(_journey(c, rows, tr != 0), other, no)
     if key == "denied_in_transit":
-        return _known(c, rows, c.denied[rows] == arg)
+        den = c.denied[rows] & c.entry_known[rows]
+        return _override(_journey(c, rows, np.full(n, arg is False)), den,
+                         np.full(n, arg is True))
+    if key == "outside_nationality":
+        v = c.outside[rows]
+        u = v == -1
+        return ~u & ((v == 1) == arg), u, np.where(u, c.bits(JOURNEY), 0).astype(np.uint64)
     if key == "unaccompanied_minor":
         v = c.uam[rows]
         u = v == -1
@@ -205,12 +253,5 @@ def _predicate(key: str, arg, c: Cols, rows: np.ndarray, sup) -> tuple:
         return hit.any(axis=1), no, zero
     if key == "harms_only_kinds":
         ok = np.isin(c.hk[rows], [KINDS[k] for k in arg]) | ~c.hv[rows]
-        return ok.all(axis=1), no, zero
-    if key == "supporting_harms_all":
-        if sup is None:
-            return no, no, zero
-        ok = np.isin(c.hk[rows], [KINDS[k] for k in arg["kinds"]])
-        if arg.get("actor"):
-            ok &= c.hns[rows] == (arg["actor"] == "non_state")
-        return sup.any(axis=1) & (ok | ~sup).all(axis=1), no, zero
+        return ok.all(axis=1) & c.hv[rows].any(axis=1), no, zero
     raise ValueError(f"unknown condition {key!r}")

@@ -2,7 +2,8 @@
 
 Overrides are data (``policies/working_days_<cc>.yaml``): days the authority declares non-working
 (``add``) or holidays it works (``remove``). The calendar is precomputed once per country as a
-sorted array of working-day ordinals, so adding n working days is one binary search.
+sorted array of working-day ordinals, built lazily a decade at a time (a case needs the decade
+around its dates and its neighbours), so adding n working days is one binary search.
 """
 
 from __future__ import annotations
@@ -30,22 +31,48 @@ def load_overrides(country: str) -> dict:
             "note": data.get("note", "")}
 
 
-@lru_cache(maxsize=8)
-def calendar(country: str = "MX") -> tuple[int, ...]:
-    """Sorted ordinals of every working day in the supported span."""
+def _decade(o: int) -> int:
+    return date.fromordinal(o).year // 10
+
+
+@lru_cache(maxsize=256)
+def decade_days(country: str, decade: int) -> tuple[int, ...]:
+    """Sorted ordinals of the working days of one decade (``decade`` = year // 10), built on
+    first use: a case only ever needs the decade or two around its dates."""
     country = ISO2.get(country, country)
-    feriados = set(holidays.country_holidays(country, years=range(FIRST_YEAR, LAST_YEAR + 1)))
+    first, last = max(decade * 10, FIRST_YEAR), min(decade * 10 + 9, LAST_YEAR)
+    if first > last:
+        return ()
+    feriados = set(holidays.country_holidays(country, years=range(first, last + 1)))
     over = load_overrides(country)
     feriados |= {item["date"] for item in over["add"]}
     feriados -= {item["date"] for item in over["remove"]}
-    start, end = date(FIRST_YEAR, 1, 1).toordinal(), date(LAST_YEAR, 12, 31).toordinal()
+    start, end = date(first, 1, 1).toordinal(), date(last, 12, 31).toordinal()
     return tuple(o for o in range(start, end + 1)
                  if (o - 1) % 7 < 5 and date.fromordinal(o) not in feriados)  # ordinal 1 = Monday
 
 
-@lru_cache(maxsize=8)
-def calendar_array(country: str = "MX") -> np.ndarray:
-    return np.asarray(calendar(country), dtype=np.int64)
+@lru_cache(maxsize=64)
+def span_days(country: str, lo: int, hi: int) -> tuple[int, ...]:
+    """Working-day ordinals of decades ``lo``..``hi`` (inclusive), clipped to the calendar."""
+    lo, hi = max(lo, FIRST_YEAR // 10), min(hi, LAST_YEAR // 10)
+    return tuple(o for d in range(lo, hi + 1) for o in decade_days(country, d))
+
+
+def calendar(country: str = "MX") -> tuple[int, ...]:
+    """Sorted ordinals of every working day in the supported span (builds all decades)."""
+    return span_days(country, FIRST_YEAR // 10, LAST_YEAR // 10)
+
+
+@lru_cache(maxsize=64)
+def _span_array(country: str, lo: int, hi: int) -> np.ndarray:
+    return np.asarray(span_days(country, lo, hi), dtype=np.int64)
+
+
+def _days_around(country: str, lo_ord: int, hi_ord: int) -> tuple[int, ...]:
+    """Working days of the decades from the one before ``lo_ord`` to the one after ``hi_ord``:
+    a term of up to a few hundred working days from a date in between stays inside them."""
+    return span_days(country, _decade(lo_ord) - 1, _decade(hi_ord) + 1)
 
 
 @lru_cache(maxsize=65536)
@@ -57,8 +84,9 @@ def add_working_days(start: date, n: int, country: str = "MX") -> date:
     """
     if n == 0:
         return start
-    days = calendar(country)
     o = start.toordinal()
+    # The decades either side hold over 2,000 working days each way; longer terms use them all.
+    days = _days_around(country, o, o) if abs(n) <= 2000 else calendar(country)
     i = bisect_right(days, o) + n - 1 if n > 0 else bisect_left(days, o) + n
     if not 0 <= i < len(days):
         raise ValueError(f"{start} + {n} working days is outside the calendar")
@@ -67,16 +95,29 @@ def add_working_days(start: date, n: int, country: str = "MX") -> date:
 
 def working_days_between(a: date, b: date, country: str = "MX") -> int:
     """Working days in (a, b]; negative when b is before a."""
-    days = calendar(country)
-    return bisect_right(days, b.toordinal()) - bisect_right(days, a.toordinal())
+    oa, ob = a.toordinal(), b.toordinal()
+    days = _days_around(country, min(oa, ob), max(oa, ob))
+    return bisect_right(days, ob) - bisect_right(days, oa)
+
+
+def calendar_array(country: str, lo_ord: int, hi_ord: int) -> np.ndarray:
+    """Working-day ordinals as an array, for the decades around ``lo_ord``..``hi_ord``."""
+    return _span_array(country, _decade(lo_ord) - 1, _decade(hi_ord) + 1)
+
+
+def warm_up(country: str = "MX", since: int = 2000) -> None:
+    """Build the working-day calendar from ``since`` to the decade after today's (the span live
+    claims fall in; other decades are built on first use)."""
+    for d in range(since // 10 - 1, date.today().year // 10 + 2):
+        decade_days(country, d)
 
 
 def add_working_days_array(ordinals: np.ndarray, n: int, country: str = "MX") -> np.ndarray:
-    """Vectorised :func:`add_working_days` over date ordinals (n > 0), for the batch path."""
-    days = calendar_array(country)
+    """Vectorised :func:`add_working_days` over date ordinals (0 < n < 2000), for the batch."""
+    days = calendar_array(country, int(ordinals.min()), int(ordinals.max()))
     return days[np.searchsorted(days, ordinals, side="right") + n - 1]
 
 
 def working_days_between_array(a: np.ndarray, b: np.ndarray, country: str = "MX") -> np.ndarray:
-    days = calendar_array(country)
+    days = calendar_array(country, int(min(a.min(), b.min())), int(max(a.max(), b.max())))
     return np.searchsorted(days, b, side="right") - np.searchsorted(days, a, side="right")

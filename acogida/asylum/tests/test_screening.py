@@ -1,7 +1,10 @@
 """The screening package's public API: result shape, languages, errors, working days, diffs."""
 
+import bisect
 import copy
+import random
 import shutil
+import time
 from datetime import date
 
 import pytest
@@ -194,3 +197,80 @@ def test_bad_policy_file_is_rejected(tmp_path):
                    "    text: {en: a, es: b}\n    effects: [{type: explode}]\n", encoding="utf-8")
     with pytest.raises(ValueError, match="us.bad.yaml"):
         read_policy_file(bad)
+
+
+@pytest.mark.parametrize(("path", "value"), [
+    ("harms", EXAMPLE["harms"] * 51),
+    ("journey.entries", [{"country": "MEX", "date": None}] * 31),
+    ("journey.protection_sought", [{"country": "MEX", "date": "2018-10-25",
+                                    "outcome": "pending"}] * 21),
+    ("filings", [{"jurisdiction": "US", "date": "2019-02-01"}] * 11),
+    ("jurisdictions", ["UNHCR", "MX", "US", "US"]),
+])
+def test_lists_are_bounded(path, value):
+    facts = copy.deepcopy(EXAMPLE)
+    target = facts
+    *parents, leaf = path.split(".")
+    for p in parents:
+        target = target[p]
+    target[leaf] = value
+    with pytest.raises(ScreeningInputError) as exc:
+        screen(facts)
+    assert path in [p for p, _ in exc.value.errors]
+
+
+def test_duplicate_jurisdictions_are_rejected():
+    with pytest.raises(ScreeningInputError) as exc:
+        screen({**EXAMPLE, "jurisdictions": ["US", "US"]})
+    assert exc.value.errors == [("jurisdictions", "a jurisdiction is listed twice")]
+
+
+def test_the_largest_case_screens_quickly():
+    facts = copy.deepcopy(EXAMPLE)
+    harm = dict(facts["harms"][0], state_protection_available=None,
+                internal_relocation_reasonable=None, torture_risk=None)
+    facts["harms"] = [harm] * 50
+    facts["journey"]["entries"] = ([{"country": "GTM", "date": "2018-10-01"}] * 28
+                                   + facts["journey"]["entries"])
+    screen(facts)
+    t0 = time.perf_counter()
+    us = screen(facts)["results"]["US"]
+    assert time.perf_counter() - t0 < 0.25
+    fields = [m["field"] for m in us["missing_facts"]]
+    assert len(fields) == len(set(fields)) and "harms[49].torture_risk" in fields
+
+
+def test_late_filing_reason_none_is_in_the_schema():
+    late = facts_schema()["properties"]["late_filing_reason"]
+    assert "none" in str(late) and "not known" in late["description"]
+
+
+def test_warm_up_builds_the_calendar_lazily_by_decade():
+    from acogida.asylum.screening import warm_up
+    from acogida.asylum.screening.workdays import calendar, decade_days
+
+    warm_up()
+    warm_up()  # idempotent
+    assert decade_days("MX", date.today().year // 10)
+    full = calendar("MX")  # the whole span, decade by decade, agrees with the lazy look-ups
+    rng = random.Random(5)
+    for _ in range(300):
+        o = rng.randrange(date(1900, 3, 1).toordinal(), date(2099, 10, 1).toordinal())
+        d, n = date.fromordinal(o), rng.choice([1, 15, 30, 45, -30])
+        i = bisect.bisect_right(full, o) + n - 1 if n > 0 else bisect.bisect_left(full, o) + n
+        assert add_working_days(d, n) == date.fromordinal(full[i])
+        e = date.fromordinal(o + rng.randrange(-400, 400))
+        assert working_days_between(d, e) == (bisect.bisect_right(full, e.toordinal())
+                                              - bisect.bisect_right(full, o))
+
+
+def test_matter_of_a_b_keeps_the_best_uncovered_harm():
+    facts = copy.deepcopy(EXAMPLE)
+    facts["jurisdictions"] = ["US"]
+    facts["journey"]["entries"][1]["manner"] = "port_of_entry"
+    facts["harms"].append({"kind": "political_persecution", "actor": "state",
+                           "grounds": ["political_opinion"], "past": True, "feared": False})
+    asylum = screen(facts)["results"]["US"]["pathways"][0]
+    assert asylum["assessment"] == "possible"
+    ab = next(x for x in asylum["reasons"] if x["rule"] == "us.matter_of_a_b")
+    assert ab["effect"] == "possible"

@@ -34,3 +34,14 @@ def test_batch_matches_engine_on_a_synthetic_sample():
 def test_generated_tuples_are_valid_facts():
     for t in next(generate(300, seed=3, chunk=300)):
         screen(tuple_to_facts(t))  # raises ScreeningInputError if the generator drifts
+
+
+def test_batch_falls_back_to_the_engine_beyond_its_bit_masks():
+    # 50 harms with three unknown facts each: 150 distinct missing facts > the 64-bit masks
+    s = next(s for s in load_scenarios() if s["name"].startswith("base case"))
+    facts = dict(s["facts"])
+    harm = dict(facts["harms"][0], state_protection_available=None,
+                internal_relocation_reasonable=None, torture_risk=None, actor="non_state")
+    facts["harms"] = [harm] * 50
+    cases = [case_from_facts(parse_facts(facts)), case_from_facts(parse_facts(s["facts"]))]
+    assert list(screen_batch(cases)) == [compact(evaluate(c)) for c in cases]
