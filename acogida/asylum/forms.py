@@ -53,7 +53,8 @@ EXCLUSIONS = [
     ("terrorism", _("Terrorism")),
     ("firmly_resettled", _("Firmly resettled in another country")),
 ]
-LATE_REASONS = [("", _("None")), ("changed_circumstances", _("Changed circumstances")),
+LATE_REASONS = [("", _("Not known")), ("none", _("No reason given")),
+                ("changed_circumstances", _("Changed circumstances")),
                 ("extraordinary_circumstances", _("Extraordinary circumstances")),
                 ("beyond_control", _("Causes beyond their control"))]
 # an unanswered question stays unknown: the screening aid then says what is missing instead of

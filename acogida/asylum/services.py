@@ -23,7 +23,10 @@ from .models import Claim, Dependant, Jurisdiction, Move, Screening
 
 NARRATIVE_LIMIT = 20_000
 NOTE_LIMIT = 2_000
-LATE_FILING_REASONS = ("changed_circumstances", "extraordinary_circumstances", "beyond_control")
+# "none": the person says there was no reason (a late filing is then barred); left empty, the
+# reason is not known and the screening aid lists it as missing
+LATE_FILING_REASONS = ("changed_circumstances", "extraordinary_circumstances", "beyond_control",
+                       "none")
 
 
 def _saved(user):
