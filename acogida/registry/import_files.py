@@ -89,12 +89,14 @@ EXAMPLE_ROWS = (
      "date_of_birth": "1990-05-01", "age": "", "nationality": "HND",
      "place_of_birth": "San Pedro Sula, Cortés", "languages": "es", "phone": "+504 9999 1234",
      "specific_needs": "SP", "consent_purposes": "registration;contact",
-     "consent_date": "2018-10-21", "registration_point": "TAP", "arrival_group": ""},
+     "consent_date": "2018-10-21", "registration_point": "TAP", "arrival_group": "",
+     "external_id": ""},
     {"household_ref": "H1", "relationship": "child", "given_names": "Kevin Josué",
      "first_surname": "Mejía", "second_surname": "López", "sex": "male",
      "date_of_birth": "", "age": "9", "nationality": "HND", "place_of_birth": "",
      "languages": "es", "phone": "", "specific_needs": "", "consent_purposes": "registration",
-     "consent_date": "2018-10-21", "registration_point": "TAP", "arrival_group": ""},
+     "consent_date": "2018-10-21", "registration_point": "TAP", "arrival_group": "",
+     "external_id": ""},
 )
 
 # (required, Spanish, English) for each column; docs/import.md says the same at length.
@@ -141,6 +143,8 @@ COLUMN_HELP = {
                            "Registration point code (e.g. TAP)."),
     "arrival_group": ("", "Nombre exacto del grupo o caravana de llegada.",
                       "Exact name of the arrival group or caravan."),
+    "external_id": ("", "Número de la persona en otro sistema (se guarda tal cual).",
+                    "The person's id in another system (kept as given)."),
 }
 
 

@@ -78,6 +78,10 @@ class Person(models.Model):
     date_of_birth_estimated = models.BooleanField(_("date of birth estimated"), default=False)
     nationality = models.CharField(_("nationality"), max_length=3)
     place_of_birth = models.CharField(_("place of birth"), max_length=200, blank=True)
+    # Another system's number for this person (a partner's case id, a Kobo submission): kept
+    # as given, found by exact match; the bulk writers leave it to the database default.
+    external_id = models.CharField(_("external id"), max_length=100, blank=True, default="",
+                                   db_default="", db_index=True)
     languages = models.JSONField(_("languages"), default=list, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     photo = models.ImageField(_("photo"), storage=private_storage, upload_to="photos/",

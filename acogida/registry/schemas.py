@@ -29,6 +29,7 @@ class PersonValues(Schema):
                                               "the date is estimated as 1 January")
     nationality: str = Field(examples=["HND"], description="ISO 3166-1 alpha-3")
     place_of_birth: str = Field("", examples=["San Pedro Sula, Cortés"])
+    external_id: str = Field("", max_length=100, description="another system's id, kept as given")
     languages: list[str] = Field(default_factory=list, examples=[["es"]])
     phone: str = ""
     specific_needs: list[str] = Field(default_factory=list, examples=[["SP"]],
@@ -100,6 +101,9 @@ class PersonOut(Schema):
     arrival_group: str | None = None
     registered_at: datetime | None = None
     registered_by: str | None = None
+    external_id: str | None = None
+    aliases: list[str] | None = Field(None, description="numbers of records merged into this one")
+    found_by_alias: str | None = Field(None, description="the merged number this was looked up by")
 
 
 class PersonPage(Schema):

@@ -67,9 +67,13 @@ def _name_filter(words: list[str]) -> Q:
     return condition
 
 
-def _matches(number: str | None, birth: date | None, words: list[str]) -> QuerySet[Person]:
+def _matches(number: str | None, birth: date | None, words: list[str],
+             external_id: str = "") -> QuerySet[Person]:
     if number:
         return Person.objects.filter(registration_number=number)
+    if external_id and external_id.isprintable() and \
+            Person.objects.filter(external_id=external_id).exists():
+        return Person.objects.filter(external_id=external_id)  # another system's id, exact
     if words and not birth and connection.vendor == "sqlite":
         # The limit inside the FTS query: "hernandez" matches a tenth of a caravan, and
         # ``id IN (SELECT ... MATCH)`` would read every match before the outer limit applies.
@@ -104,7 +108,8 @@ def search_people(*, actor: audit.Actor, user, q: str, page: int = 1,
     # At most 1,001 matches, sorted here: ordering in the database made PostgreSQL walk the
     # name index and filter by id, 80 ms a page at 300,000 people.
     number, birth, words = parse_query(q or "")
-    matched = sorted(_matches(number, birth, words).values_list(*order)[:MAX_COUNT + 1])
+    matched = sorted(_matches(number, birth, words, (q or "").strip()[:100])
+                     .values_list(*order)[:MAX_COUNT + 1])
     page = max(1, page)
     ids_on_page = [row[-1] for row in matched[(page - 1) * page_size: page * page_size]]
     items = list(_people().filter(id__in=ids_on_page).order_by(*order))
@@ -119,9 +124,19 @@ def search_people(*, actor: audit.Actor, user, q: str, page: int = 1,
 
 def get_person(*, actor: audit.Actor, user, registration_number: str) -> Person:
     access.require(user, "person.read")
-    person = _people().filter(registration_number=ids.normalize(registration_number)).first()
+    number = ids.normalize(registration_number)
+    person = _people().filter(registration_number=number).first()
+    from acogida.dedup.selectors import aliases_of, survivor_of
+
+    if person is None:
+        # A merged record's number leads to the survivor (acogida.dedup), which says so.
+        survivor = survivor_of(number)
+        person = _people().filter(pk=survivor.pk).first() if survivor else None
+        if person is not None:
+            person.found_by_alias = number
     if person is None:
         raise NotFound(_("No person with that registration number."))
+    person.alias_numbers = aliases_of(person)
     audit.record(actor, "person.read", "person", person.registration_number)
     return person
 
@@ -240,8 +255,21 @@ def duplicate_candidates(*, actor: audit.Actor, user, values: dict, limit: int =
         return []
     found = (Person.objects.filter(blocks).exclude(registration_number__in=list(exclude))
              .only("registration_number", "given_names", "first_surname", "second_surname",
-                   "date_of_birth", "date_of_birth_estimated", "sex", "nationality")[:BLOCK_LIMIT])
+                   "date_of_birth", "date_of_birth_estimated", "sex", "nationality",
+                   "place_of_birth")[:BLOCK_LIMIT])
     scored = []
+    from acogida.dedup import selectors as dedup  # the trained model, when there is one
+
+    if (model := dedup.live_model()) is not None:
+        for person, probability, explanation in dedup.score_hint(model, {
+                **values, "date_of_birth": record.date_of_birth,
+                "date_of_birth_estimated": record.date_of_birth_estimated}, list(found)):
+            if probability >= HINT_THRESHOLD:
+                scored.append(Candidate(person, matching.Match(probability, [
+                    matching.Reason(f"model.{part['comparison']}", round(part["match_weight"], 3),
+                                    part["level"])
+                    for part in explanation if part["comparison"] != "prior"])))
+        found = []
     for person in found:
         match = matching.score(record, matching.NameRecord(
             person.given_names, person.first_surname, person.second_surname,
@@ -275,7 +303,12 @@ def person_view(user, person: Person) -> dict:
         "nationality": person.nationality,
         "household": member.household.number if member else None,
         "relationship": member.relationship if member else None,
+        "external_id": person.external_id,
     }
+    if hasattr(person, "alias_numbers"):  # read one by one: merged records' numbers (dedup)
+        data["aliases"] = person.alias_numbers
+    if getattr(person, "found_by_alias", None):
+        data["found_by_alias"] = person.found_by_alias
     if "origin" in groups:
         data.update(place_of_birth=person.place_of_birth, languages=person.languages)
     if "contact" in groups:
@@ -311,3 +344,39 @@ def candidate_view(candidate: Candidate) -> dict:
         "reasons": [{"code": r.code, "text": str(REASON_TEXT.get(r.code, r.text)),
                      "weight": round(r.weight, 3)} for r in candidate.match.reasons],
     }
+
+
+# ---- small reads for other apps (the plan): ids, dates, states, no names, not audited ---------
+
+def households_on(people, day: date) -> dict[int, int]:
+    """Person id → the household they belonged to on ``day`` (joined on or before it and not
+    left by then); ``people``: a queryset or ids."""
+    return dict(HouseholdMember.objects.filter(person__in=people, joined_on__lte=day)
+                .filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
+                .values_list("person_id", "household_id"))
+
+
+def members_on(household_ids, day: date) -> dict[int, int]:
+    """Person id → household id, for everyone who belonged to one of the households on
+    ``day`` (asked a few thousand households at a time)."""
+    household_ids, found = sorted(household_ids), {}
+    for start in range(0, len(household_ids), 5000):
+        found.update(HouseholdMember.objects.filter(
+            household_id__in=household_ids[start:start + 5000], joined_on__lte=day)
+            .filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
+            .values_list("person_id", "household_id"))
+    return found
+
+
+def registration_facts(people) -> list[tuple]:
+    """(person id, registered_at, the registration point's state, nationality) for each of
+    ``people`` (a queryset)."""
+    return list(people.values_list("pk", "registered_at", "registration_point__state",
+                                   "nationality"))
+
+
+def registration_points_where(condition: Q | None = None):
+    """Registration points matching ``condition`` (on the point's own fields)."""
+    from .models import RegistrationPoint
+
+    return RegistrationPoint.objects.filter(condition or Q())
