@@ -13,7 +13,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from acogida.accounts.api import router as accounts_router
 from acogida.accounts.api_support import API_AUTH
+from acogida.asylum.api import router as asylum_router
 from acogida.core.errors import DomainError
+from acogida.dedup.api import router as dedup_router
 from acogida.documents.api import router as documents_router
 from acogida.health.api import router as health_router
 from acogida.plan.api import router as plan_router
@@ -43,6 +45,8 @@ api.add_router("", placement_router)
 api.add_router("", health_router)
 api.add_router("", schooling_router)
 api.add_router("", plan_router)
+api.add_router("", asylum_router)
+api.add_router("", dedup_router)
 
 
 def _error(request, status: int, detail: str, errors: list | None = None):

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "acogida.health",
     "acogida.schooling",
     "acogida.plan",
+    "acogida.asylum",
+    "acogida.dedup",
     "acogida.demo",
 ]
 

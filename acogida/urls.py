@@ -13,4 +13,6 @@ urlpatterns = [
     path("", include("acogida.health.urls")),
     path("", include("acogida.schooling.urls")),
     path("", include("acogida.plan.urls")),
+    path("", include("acogida.asylum.urls")),
+    path("", include("acogida.dedup.urls")),
 ]

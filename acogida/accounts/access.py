@@ -68,8 +68,38 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "school.manage": frozenset({"education", "admin"}),
     "school.enrol": frozenset({"education", "caseworker", "admin"}),
     "school.stats": frozenset({"coordinator", "education", "admin"}),
+    # the "Estás en tu casa" plan: offers name people; medical staff read a person's plan (care
+    # at IMSS is part of it); coordinators see the figures only, never names
+    "plan.read": frozenset({"registration", "caseworker", "medical", "admin"}),
+    "plan.offer": frozenset({"registration", "caseworker", "admin"}),
+    "plan.record_application": frozenset({"registration", "caseworker", "admin"}),
+    "plan.pet": frozenset({"caseworker", "admin"}),
+    "plan.stats": frozenset({"coordinator", "caseworker", "admin"}),
+    # asylum claims: the narrative, the facts and the screening reasons are for case officers
+    # (and admins) only; coordinators count claims, never read them
+    "claim.read": frozenset({"caseworker", "admin"}),
+    "claim.write": frozenset({"caseworker", "admin"}),
+    "claim.narrative": frozenset({"caseworker", "admin"}),
+    "claim.screen": frozenset({"caseworker", "admin"}),
+    "claim.stats": frozenset({"coordinator", "caseworker", "admin"}),
+    "screening.run": frozenset({"caseworker", "admin"}),
+    "screening.schema": frozenset(_OPERATIONAL | {"coordinator"}),
+    # identity resolution (dedup): a run scores the whole registry; the review queue shows
+    # pairs side by side (identity and counts of linked records, never medical or asylum
+    # content); case officers merge; coordinators may bulk-accept near-certain pairs
+    "dedup.run": frozenset({"coordinator", "admin"}),
+    "dedup.review": frozenset({"registration", "caseworker", "admin"}),
+    "dedup.decide": frozenset({"caseworker", "admin"}),
+    "dedup.bulk_accept": frozenset({"coordinator", "admin"}),
+    "person.unmerge": frozenset({"caseworker", "admin"}),
     # aggregates, never names
     "stats.read": frozenset({"coordinator", "admin"}),
+    # the situation picture: flow counts (DTM-style, aggregates) recorded at registration
+    # points and by coordinators; the Sphere planning ratios; a person-level export (admin only,
+    # with a stated purpose, as an encrypted archive, audited)
+    "flows.write": frozenset({"registration", "coordinator", "admin"}),
+    "planning.write": frozenset({"coordinator", "admin"}),
+    "export.person_level": frozenset({"admin"}),
     # audit trail
     "audit.read": frozenset({"admin"}),
     "audit.verify": frozenset({"admin"}),

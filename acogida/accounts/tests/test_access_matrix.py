@@ -53,7 +53,9 @@ def world(db):
     stay = check_in(sections["Hombres"], person=adult_man())[0]
     return {"registration_number": person.registration_number, "id": household.number,
             "number": document.number, "shelter_id": str(shelter.pk), "stay_id": str(stay.pk),
-            **_proposal_world(), **_schooling_world()}
+            **_proposal_world(), **_schooling_world(), **_plan_world(),
+            **_claim_world(), **_dedup_world(),
+            "filename": "registrations.csv", "key": "water"}  # reporting: an export, a ratio
 
 
 def _proposal_world() -> dict:
@@ -65,13 +67,35 @@ def _proposal_world() -> dict:
     return {"proposal_id": str(proposal.pk)}
 
 
+def _claim_world() -> dict:
+    """An open Mexican claim."""
+    from acogida.asylum.tests.factories import open_claim
+
+    return {"claim_number": open_claim(testing.make_person(given_names="Solicitante")).number}
+
+
 def _schooling_world() -> dict:
-    """A primaria with one enrolled child."""
-    from acogida.schooling.tests.factories import child, enrol, make_school
+    """A primaria with one enrolled child; a draft bulk enrolment proposal."""
+    from acogida.schooling.tests.factories import bulk_proposal, child, enrol, make_school
 
     school = make_school(seats={3: 1})
     enrolment = enrol(child(), school)
-    return {"school_id": str(school.pk), "enrolment_id": str(enrolment.pk)}
+    return {"school_id": str(school.pk), "enrolment_id": str(enrolment.pk),
+            "school_proposal_id": str(bulk_proposal().pk)}
+
+
+def _dedup_world() -> dict:
+    """A pending candidate pair (two registrations of one person)."""
+    from acogida.dedup.tests.factories import pair, twins
+
+    return {"pair_id": str(pair(*twins(given_names="Duplicada"), probability=0.9).pk)}
+
+
+def _plan_world() -> dict:
+    """An open offer of the plan ("Estás en tu casa")."""
+    from acogida.plan.tests.factories import eligible_person, offer
+
+    return {"offer_id": str(offer(eligible_person(given_names="Rosa Elena")).pk)}
 
 
 def _url(path: str, world: dict) -> str:

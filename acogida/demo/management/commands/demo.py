@@ -29,12 +29,18 @@ from acogida.accounts import audit
 from acogida.accounts import services as account_services
 from acogida.accounts.access import ROLE_LABELS, ROLES
 from acogida.accounts.models import User
+from acogida.asylum.demo import seed_claims
 from acogida.core import ids
 from acogida.core.errors import DomainError
 from acogida.core.serving import serve
+from acogida.dedup.demo import seed_dedup
 from acogida.documents.demo import seed_documents
+from acogida.health.demo import seed_health
+from acogida.plan.demo import seed_plan
 from acogida.registry import imports, synthetic
 from acogida.registry.models import ArrivalGroup, Household, Person, RegistrationPoint
+from acogida.reporting.demo import seed_flows
+from acogida.schooling.demo import seed_schools
 from acogida.shelter.demo import seed_shelters
 
 LOGINS_FILE = "demo-logins.txt"
@@ -222,6 +228,41 @@ class Command(BaseCommand):
                       f"people placed by the optimiser ({placed['method']}), "
                       f"{placed['walk_ins']:,} walk-ins over capacity (override recorded), "
                       f"{placed['unplaced']:,} still waiting.")
+        with console.status("Offering the plan “Estás en tu casa” in Chiapas and Oaxaca"):
+            plan = seed_plan(ACTOR, seed=seed)
+        console.print(f"Plan: {plan['applications']:,} applications to COMAR or INM; offered to "
+                      f"{plan['offered']:,} people at {plan['places']} places; "
+                      f"{plan['outcomes'].get('accepted', 0):,} accepted, "
+                      f"{plan['outcomes'].get('declined', 0):,} declined, "
+                      f"{plan['outcomes'].get('moved_on', 0):,} moved on; "
+                      f"{plan['pet']:,} in PET.")
+        with console.status("Opening asylum claims"):
+            claims = seed_claims(ACTOR, seed=seed)
+        console.print(f"Asylum claims: {claims['claims']:,} ({claims.get('mx', 0):,} with COMAR, "
+                      f"{claims.get('us', 0):,} in the United States; "
+                      f"{claims.get('open', 0):,} still open).")
+        flows = seed_flows(ACTOR, seed=seed)
+        console.print(f"Flow counts: {flows:,} (the 2018 caravan's figures with their sources, "
+                      "and synthetic daily counts along the route).")
+        with console.status("Recording encounters, vaccinations and referrals"):
+            health = seed_health(ACTOR, seed=seed)
+        console.print(f"Health: {health['encounters']:,} encounters for "
+                      f"{health['people_seen']:,} people, {health['vaccinations']:,} vaccinations "
+                      f"for {health['children_vaccinated']:,} young children, "
+                      f"{health['pregnancy_follow_ups']:,} pregnancy follow-ups, "
+                      f"{health['referrals']:,} referrals "
+                      f"({health['open_urgent_referrals']:,} open and urgent).")
+        with console.status("Opening schools and enrolling children"):
+            schooled = seed_schools(ACTOR)
+        console.print(f"Schools: {schooled['schools']} near the shelters; "
+                      f"{schooled['enrolled']:,} children enrolled and "
+                      f"{schooled['waitlisted']:,} waitlisted through bulk proposals for "
+                      f"{len(schooled['shelters'])} shelters.")
+        with console.status("Looking for people registered twice"):
+            dedup = seed_dedup(ACTOR)
+        console.print(f"Duplicates: {dedup['pairs']:,} possible pairs queued for review "
+                      f"({dedup['clusters']:,} groups) in {dedup['seconds']:.1f} s"
+                      + (f"; skipped: {dedup['skipped']}" if dedup.get("skipped") else "") + ".")
 
     def print_logins(self, console: Console, shown: dict[str, str], host: str,
                      port: int) -> None:
