@@ -111,17 +111,109 @@ def record(actor: Actor, action: str, object_type: str = "", object_id: str = ""
     record_many(actor, [Event(action, object_type, str(object_id), details, subject)])
 
 
-def _encoder():
-    """Pieces of ``_canonical`` built once per batch: a million events hash in seconds.
+# json.dumps(str) with ensure_ascii=False is exactly this C function; calling it directly skips
+# building an encoder per call, which is most of the cost when a million entries are written.
+_string = json.encoder.encode_basestring
+_details_slow = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_ROWS_PER_STATEMENT = 5000  # SQLite, within the bound-parameter limit; see registry/bulk.py
+_COLUMNS = ("seq", "at", "actor", "actor_role", "action", "object_type", "object_id", "subject",
+            "client_address", "details", "prev_hash", "hash")
 
-    The body is ``json.dumps(..., sort_keys=True)``, so its keys come in this fixed order; the
-    parts that repeat (action and actor, time) are encoded once. ``verify_chain`` recomputes every
-    hash with ``_canonical``; registry/tests/test_imports.py checks the two agree.
+
+def _details_json(details) -> str:
+    """``details`` as ``_canonical`` encodes them.
+
+    Flat details of text, whole numbers, booleans and nulls (all that the registry writes) are
+    encoded here, byte for byte as ``json.dumps(sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False)`` would; anything else goes through ``_plain_deep`` and json itself.
+    registry/tests/test_imports.py checks that ``verify_chain`` agrees."""
+    if type(details) is dict and all(type(key) is str for key in details):
+        parts = []
+        for key in sorted(details):
+            value = details[key]
+            kind = type(value)
+            if kind is str:
+                parts.append(f"{_string(key)}:{_string(value)}")
+            elif value is None:
+                parts.append(f"{_string(key)}:null")
+            elif kind is bool:
+                parts.append(f"{_string(key)}:{'true' if value else 'false'}")
+            elif kind is int:
+                parts.append(f"{_string(key)}:{int.__repr__(value)}")
+            else:
+                break
+        else:
+            return "{" + ",".join(parts) + "}"
+    return _details_slow(_plain_deep(details))
+
+
+class Chain:
+    """Entries appended in steps within one transaction (a bulk import writes a million).
+
+    Opening one takes the lock on the ``AuditHead`` row; ``rows`` hashes events into rows to
+    insert (see ``insert_rows``), each linked to the one before; ``close`` moves the head to the
+    last of them. Every entry of one chain has the same time.
+
+    The hashed body is ``_canonical``'s: ``json.dumps(..., sort_keys=True)``, so its keys come in
+    a fixed order and the parts that repeat (action and actor, time) are encoded once.
+    ``verify_chain`` recomputes every hash with ``_canonical``; registry/tests/test_imports.py
+    checks the two agree.
     """
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
-    details_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"),
-                                     ensure_ascii=False).encode
-    return dumps, details_dumps
+
+    def __init__(self, actor: Actor):
+        self.actor = actor
+        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        self.seq, self.prev = head.seq, head.hash
+        at = timezone.now().astimezone(UTC)
+        self.at_db = connection.ops.adapt_datetimefield_value(at)
+        self._middle = (f',"actor":{_string(actor.username)},"actor_role":{_string(actor.role)},'
+                        f'"at":{_string(at.isoformat(timespec="microseconds"))},'
+                        f'"client_address":{_string(actor.client_address)},"details":')
+        self._starts: dict[str, str] = {}
+
+    def rows(self, events: Iterable[tuple[str, str, str, dict, str]]) -> list[tuple]:
+        """Rows for ``(action, object_type, object_id, details, subject)`` events, in order."""
+        actor, at_db, starts, sha256 = self.actor, self.at_db, self._starts, hashlib.sha256
+        username, role, address = actor.username, actor.role, actor.client_address
+        rows, prev, seq = [], self.prev, self.seq
+        for action, object_type, object_id, details, subject in events:
+            seq += 1
+            start = starts.get(action)
+            if start is None:
+                start = starts[action] = '{"action":' + _string(action) + self._middle
+            details = _details_json(details)
+            body = (f'{start}{details},"object_id":{_string(object_id)},'
+                    f'"object_type":{_string(object_type)},"prev_hash":"{prev}",'
+                    f'"seq":{seq}' + (f',"subject":{_string(subject)}}}' if subject else "}"))
+            digest = sha256((prev + body).encode()).hexdigest()
+            rows.append((seq, at_db, username, role, action, object_type, object_id, subject,
+                         address, details, prev, digest))
+            prev = digest
+        self.seq, self.prev = seq, prev
+        return rows
+
+    def close(self) -> None:
+        AuditHead.objects.filter(pk=1).update(seq=self.seq, hash=self.prev)
+
+
+def insert_rows(raw_cursor, vendor: str, rows: list[tuple]) -> None:
+    """Insert ``Chain.rows`` through a DB-API cursor (a bulk import's writer thread has one)."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name  # names from the model, not input
+    table, names = quote(AuditEntry._meta.db_table), ", ".join(map(quote, _COLUMNS))
+    if vendor == "sqlite":  # many rows a statement: half the cost of one row a statement
+        one = "(" + ", ".join(["?"] * len(_COLUMNS)) + ")"
+        limit = raw_cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        per = max(1, min(_ROWS_PER_STATEMENT, limit // len(_COLUMNS)))
+        for start in range(0, len(rows), per):
+            part = rows[start:start + per]
+            raw_cursor.execute(f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608
+                               f"{', '.join([one] * len(part))}", list(chain.from_iterable(part)))
+    else:  # PostgreSQL: COPY
+        with raw_cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def record_many(actor: Actor, events: Iterable[Event]) -> int:
@@ -129,54 +221,13 @@ def record_many(actor: Actor, events: Iterable[Event]) -> int:
     events = [event.with_subject() for event in events]
     if not events:
         return 0
-    dumps, details_dumps = _encoder()
-    sha256 = hashlib.sha256
     with transaction.atomic():
-        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-        at = timezone.now().astimezone(UTC)
-        at_db = connection.ops.adapt_datetimefield_value(at)
-        middle = (f',"actor":{dumps(actor.username)},"actor_role":{dumps(actor.role)},'
-                  f'"at":{dumps(at.isoformat(timespec="microseconds"))},'
-                  f'"client_address":{dumps(actor.client_address)},"details":')
-        starts: dict[str, str] = {}
-        sqlite = connection.vendor == "sqlite"
-        rows, prev, seq = [], head.hash, head.seq
-        for event in events:
-            seq += 1
-            action = event.action
-            start = starts.get(action)
-            if start is None:
-                start = starts[action] = '{"action":' + dumps(action) + middle
-            details = details_dumps(event.details)
-            object_id = str(event.object_id)
-            subject = event.subject
-            body = (f'{start}{details},"object_id":{dumps(object_id)},'
-                    f'"object_type":{dumps(event.object_type)},"prev_hash":"{prev}",'
-                    f'"seq":{seq}' + (f',"subject":{dumps(subject)}}}' if subject else "}"))
-            digest = sha256((prev + body).encode()).hexdigest()
-            rows.append((seq, at_db, actor.username, actor.role, action, event.object_type,
-                         object_id, subject, actor.client_address,
-                         details, prev, digest))
-            prev = digest
-        columns = ("seq", "at", "actor", "actor_role", "action", "object_type", "object_id",
-                   "subject", "client_address", "details", "prev_hash", "hash")
-        quote = connection.ops.quote_name  # names from the model, not input
-        table, names, marks = (quote(AuditEntry._meta.db_table), ", ".join(map(quote, columns)),
-                               ", ".join(["%s"] * len(columns)))
+        appender = Chain(actor)
+        rows = appender.rows((e.action, e.object_type, str(e.object_id), e.details, e.subject)
+                           for e in events)
         with connection.cursor() as cursor:
-            if sqlite:  # many rows a statement: half the cost of one row a statement
-                limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-                one, per = f"({marks})", max(1, min(500, limit // len(columns)))
-                for start in range(0, len(rows), per):
-                    part = rows[start:start + per]
-                    cursor.cursor.execute(
-                        f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(part))}"  # noqa: S608
-                        .replace("%s", "?"), list(chain.from_iterable(part)))
-            else:  # PostgreSQL: COPY
-                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-        AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev)
+            insert_rows(cursor.cursor, connection.vendor, rows)
+        appender.close()
     return len(rows)
 
 

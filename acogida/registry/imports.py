@@ -14,12 +14,15 @@ import csv
 import gc
 import hashlib
 import io
+import os
 import re
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
+from operator import itemgetter
 from pathlib import Path
 
 from django.db import connection, transaction
@@ -29,24 +32,26 @@ from django.utils.translation import gettext as _
 from acogida.accounts import access, audit
 from acogida.core.errors import BadRequest, FieldError, InvalidInput
 
-from . import services, validation
+from . import bulk, services, validation
 from .models import ArrivalGroup, ConsentPurpose, RegistrationPoint, Relationship
 
 TEMPLATE_COLUMNS = (
     "household_ref", "relationship", "given_names", "first_surname", "second_surname", "sex",
     "date_of_birth", "age", "nationality", "place_of_birth", "languages", "phone",
     "specific_needs", "consent_purposes", "consent_date", "registration_point", "arrival_group",
+    "external_id",
 )
 REQUIRED_COLUMNS = ("given_names", "first_surname", "sex", "nationality", "registration_point")
 LIST_SEPARATOR = ";"
 EXTENSIONS = (".csv", ".xlsx")
-WRITE_BATCH = 10_000  # people per call of services.write_registrations
 BULK_INDEX_THRESHOLD = 50_000  # people; see _bulk_indexes
+BULK_CACHE_KIB = 512 * 1024  # SQLite page cache during a large import; see _sqlite_bulk_settings
 FTS_INSERT_TRIGGER = "registry_person_fts_ai"  # registry/migrations/0002_search_index.py
 
 _COLUMN_INDEX = {name: i for i, name in enumerate(TEMPLATE_COLUMNS)}
 _PERSON_COLUMNS = ("given_names", "first_surname", "second_surname", "sex", "date_of_birth",
-                   "age", "nationality", "place_of_birth", "languages", "phone", "specific_needs")
+                   "age", "nationality", "place_of_birth", "languages", "phone", "specific_needs",
+                   "external_id")
 
 
 @dataclass
@@ -233,10 +238,13 @@ def _check_rows(table: Iterator[list], names: list[str | None], today: date,
     width = len(names)
     position = {name: i for i, name in enumerate(names) if name is not None}
     unnamed = [i for i, name in enumerate(names) if name is None]
-    person_columns = [(name, position[name]) for name in _PERSON_COLUMNS if name in position]
-    extra = [position.get(name) for name in
-             ("household_ref", "relationship", "consent_purposes", "consent_date",
-              "registration_point", "arrival_group")]
+    # Each row's cells are picked by two itemgetter calls; a column the file lacks reads the
+    # blank cell put past the last one (at ``width``).
+    person_names = [name for name in _PERSON_COLUMNS if name in position]  # 4 at least
+    person_cells = itemgetter(*[position[name] for name in person_names])
+    extra_cells = itemgetter(*[position.get(name, width) for name in
+                               ("household_ref", "relationship", "consent_purposes",
+                                "consent_date", "registration_point", "arrival_group")])
     required = _("This field is required.")
     clean_person = validation.clean_person
     rows: list[_Row] = []
@@ -249,16 +257,18 @@ def _check_rows(table: Iterator[list], names: list[str | None], today: date,
             cells = list(cells) + [""] * (width - len(cells))
         if not any(cells):
             continue
-        if len(cells) > width and any(c not in ("", None) for c in cells[width:]):
-            errors.append(FieldError("file", _("There are values beyond the last column of the "
-                                               "header."), row=number))
+        if len(cells) > width:
+            if any(c not in ("", None) for c in cells[width:]):
+                errors.append(FieldError("file", _("There are values beyond the last column "
+                                                   "of the header."), row=number))
+            cells = cells[:width]
         if unnamed and any(cells[i] not in ("", None) for i in unnamed):
             errors.append(FieldError("file", _("There are values in a column without a name "
                                                "in the header."), row=number))
-        (household_ref, relationship, purposes, consent_date, code, group_name) = (
-            "" if i is None else (cells[i].strip() if isinstance(cells[i], str) else cells[i])
-            for i in extra)
-        raw = {name: cells[index] for name, index in person_columns}
+        cells = [*cells, ""]  # the blank cell of the columns the file lacks
+        (household_ref, relationship, purposes, consent_date, code, group_name) = [
+            c.strip() if isinstance(c, str) else c for c in extra_cells(cells)]
+        raw = dict(zip(person_names, person_cells(cells), strict=True))
         purposes = [p.strip().lower() for p in str(purposes).split(LIST_SEPARATOR) if p.strip()]
         if purposes:
             given_on = consent_date or today
@@ -331,11 +341,13 @@ def _households(rows: list[_Row], report: ImportReport) -> list[services.NewHous
                 head = member
                 break
         for member in members:
-            if member.point is not None and head.point is not None and member.point != head.point:
+            # Identity first: _References hands out one object per point and group.
+            if (member.point is not head.point and member.point is not None
+                    and head.point is not None and member.point != head.point):
                 report.errors.append(FieldError("registration_point", _(
                     "Everyone in household %(ref)r registers at the same point (the head's is "
                     "%(code)s).") % {"ref": ref, "code": head.point.code}, row=member.number))
-            if member.group != head.group:
+            if member.group is not head.group and member.group != head.group:
                 report.errors.append(FieldError("arrival_group", _(
                     "Everyone in household %(ref)r arrives with the same group (the head's "
                     "is %(name)r).") % {"ref": ref, "name": head.group.name if head.group
@@ -348,59 +360,83 @@ def _households(rows: list[_Row], report: ImportReport) -> list[services.NewHous
     return plans
 
 
-def _batches(plans: list[services.NewHousehold], size: int
-             ) -> Iterator[list[services.NewHousehold]]:
-    batch, people = [], 0
-    for plan in plans:
-        batch.append(plan)
-        people += len(plan.members)
-        if people >= size:
-            yield batch
-            batch, people = [], 0
-    if batch:
-        yield batch
-
-
 @contextmanager
 def _bulk_indexes(people: int):
-    """On SQLite, a large import drops the person table's plain (non-unique) indexes and its
-    full-text insert trigger (and the audit table's plain indexes), and at the end builds the
-    indexes again and adds the new rows to the full-text index in one statement, in the same
-    transaction: one sort per index instead of a million random B-tree inserts, several times
-    faster. A rollback brings the indexes and the trigger back with everything else. Unique
-    indexes stay: they guard registration numbers."""
+    """On SQLite, a large import drops the person table's plain (non-unique) indexes whose keys
+    arrive in random order (names, dates of birth) and its full-text insert trigger (and the
+    audit table's plain indexes), and at the end builds the indexes again and adds the new rows
+    to the full-text index in one statement, in the same transaction: one sort per index instead
+    of a million random B-tree inserts, several times faster. A rollback brings the indexes and
+    the trigger back with everything else. Unique indexes stay: they guard registration numbers.
+    Indexes led by a column of few values (point, group, nationality) stay too: their new keys
+    go in at the end of a few runs, cheaply, and on the writer thread (registry/bulk.py)
+    rather than in the rebuild at the end, which nothing overlaps."""
     if connection.vendor != "sqlite" or people < BULK_INDEX_THRESHOLD:
         yield
         return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM registry_person")
-        existing, last_id = cursor.fetchone()
-        if existing > 2 * people:  # rebuilding would cost more than it saves
-            yield
-            return
-        cursor.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = "
-                       "'registry_person' AND ((type = 'index' AND sql IS NOT NULL AND sql NOT "
-                       "LIKE 'CREATE UNIQUE%%') OR (type = 'trigger' AND name = %s))",
-                       [FTS_INSERT_TRIGGER])
-        dropped = cursor.fetchall()
-        # The audit table takes one row a person too, under two plain indexes keyed at random
-        # (subject, object): the same holds for it while it is not much larger than the import.
-        cursor.execute("SELECT COUNT(*) FROM accounts_auditentry")
-        if cursor.fetchone()[0] <= 2 * people:
-            cursor.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = "
-                           "'accounts_auditentry' AND type = 'index' AND sql IS NOT NULL AND "
-                           "sql NOT LIKE 'CREATE UNIQUE%%'")
-            dropped += cursor.fetchall()
-        for kind, name, _sql in dropped:
-            cursor.execute(f"DROP {kind.upper()} {connection.ops.quote_name(name)}")
-    yield
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _sqlite_bulk_settings(cursor):
+        dropped, last_id = _drop_indexes(cursor, people)
+        yield
         if any(name == FTS_INSERT_TRIGGER for _kind, name, _sql in dropped):
             cursor.execute("INSERT INTO registry_person_fts(rowid, search_text) "
                            "SELECT id, search_text FROM registry_person WHERE id > %s",
                            [last_id])
         for _kind, _name, sql in dropped:
             cursor.execute(sql)
+
+
+def _drop_indexes(cursor, people: int) -> tuple[list[tuple], int]:
+    """What was dropped (type, name, SQL to make it again), and the largest person id before."""
+    cursor.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM registry_person")
+    existing, last_id = cursor.fetchone()
+    if existing > 2 * people:  # rebuilding would cost more than it saves
+        return [], last_id
+    cursor.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = "
+                   "'registry_person' AND ((type = 'index' AND sql IS NOT NULL AND sql NOT "
+                   "LIKE 'CREATE UNIQUE%%') OR (type = 'trigger' AND name = %s))",
+                   [FTS_INSERT_TRIGGER])
+    dropped = [(kind, name, sql) for kind, name, sql in cursor.fetchall()
+               if kind == "trigger" or _first_column(cursor, name) not in _FEW_VALUES]
+    # The audit table takes one row a person too, under two plain indexes keyed at random
+    # (subject, object): the same holds for it while it is not much larger than the import.
+    cursor.execute("SELECT COUNT(*) FROM accounts_auditentry")
+    if cursor.fetchone()[0] <= 2 * people:
+        cursor.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = "
+                       "'accounts_auditentry' AND type = 'index' AND sql IS NOT NULL AND "
+                       "sql NOT LIKE 'CREATE UNIQUE%%'")
+        dropped += cursor.fetchall()
+    for kind, name, _sql in dropped:
+        cursor.execute(f"DROP {kind.upper()} {connection.ops.quote_name(name)}")
+    return dropped, last_id
+
+
+_FEW_VALUES = frozenset({"registration_point_id", "arrival_group_id", "registered_by_id",
+                         "nationality", "external_id"})  # an import leaves external_id blank
+
+
+def _first_column(cursor, index: str) -> str:
+    cursor.execute("SELECT name FROM pragma_index_info(%s) ORDER BY seqno LIMIT 1", [index])
+    row = cursor.fetchone()
+    return row[0] if row else ""
+
+
+@contextmanager
+def _sqlite_bulk_settings(cursor):
+    """For the length of a large import, a page cache that holds its indexes (the default 2 MB
+    makes every insert into the random-keyed registration number index a read from the file;
+    measured: the write step half as fast) and worker threads for the sorts that rebuild the
+    indexes. Both are this connection's settings only, and are put back."""
+    cursor.execute("PRAGMA cache_size")
+    cache_size = cursor.fetchone()[0]
+    cursor.execute("PRAGMA threads")
+    threads = cursor.fetchone()[0]
+    cursor.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
+    cursor.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
+        cursor.execute(f"PRAGMA threads = {int(threads)}")
 
 
 @contextmanager
@@ -455,14 +491,9 @@ def _import(*, actor, user, data, filename, dry_run, today, progress) -> ImportR
         return report
     del rows
     with transaction.atomic(), _bulk_indexes(report.people):
-        written = 0
-        for batch in _batches(plans, WRITE_BATCH):
-            services.write_registrations(actor=actor, user=user, plans=batch,
-                                         action="person.import",
-                                         audit_details={"import": report.import_id})
-            written += sum(len(p.members) for p in batch)
-            if progress:
-                progress("write", written, report.people)
+        bulk.write_import(actor=actor, user=user, plans=plans, action="person.import",
+                          details={"import": report.import_id},
+                          progress=partial(progress, "write") if progress else None)
         audit.record(actor, "import.people", "import", report.import_id, rows=report.rows,
                      people=report.people, households=report.households,
                      filename=Path(filename).name[:200])

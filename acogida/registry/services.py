@@ -213,7 +213,7 @@ _PERSON_COLUMNS = (
     "given_key", "first_surname_key", "second_surname_key", "sex", "date_of_birth",
     "date_of_birth_estimated", "nationality", "place_of_birth", "languages", "phone", "photo",
     "sensitive_needs", "registration_point_id", "arrival_group_id", "registered_by_id",
-    "registered_at", "updated_at", "duplicate_review")
+    "registered_at", "updated_at", "duplicate_review", "external_id")
 
 
 def write_registrations(*, actor: audit.Actor, user, plans: list[NewHousehold],
@@ -285,7 +285,8 @@ def write_registrations(*, actor: audit.Actor, user, plans: list[NewHousehold],
                 values["place_of_birth"], languages_db[key] if (key := tuple(languages))
                 in languages_db else languages_db.setdefault(key, as_json(languages)),
                 values["phone"], "", encrypt(sorted(sensitive)) if sensitive else "",
-                point_id, group_id, registered_by_id, now_db, now_db, review))
+                point_id, group_id, registered_by_id, now_db, now_db, review,
+                values.get("external_id", "")))
             for code in needs:
                 if code not in SENSITIVE_NEEDS:
                     need_rows.append((pk, code))

@@ -52,22 +52,36 @@ class Cleaned:
 
 def _text(out: Cleaned, raw: dict, name: str, *, required: bool, is_name: bool) -> None:
     value = raw.get(name)
-    value = "" if value is None else _nfc(value if type(value) is str else str(value))
+    if type(value) is not str:
+        value = "" if value is None else str(value)
+    value, problem = _checked_text(value, is_name)
     if not value:
         if required:
             out.fail(name, _("This field is required."))
-        out.values[name] = ""
-        return
-    if len(value) > MAX_NAME_LENGTH:
+    elif problem == "long":
         out.fail(name, _("At most %(n)d characters (this has %(m)d).")
                  % {"n": MAX_NAME_LENGTH, "m": len(value)})
-    # isprintable() is False for every control, format, private or unassigned character (and
-    # for spaces other than " "): only then is the exact check needed.
-    elif not value.isprintable() and has_control_characters(value):
+    elif problem == "control":
         out.fail(name, _("Contains a control character; retype it without pasting."))
-    elif is_name and not _LETTER.search(value):
+    elif problem == "letter":
         out.fail(name, _("A name needs at least one letter."))
     out.values[name] = value
+
+
+@lru_cache(maxsize=1 << 17)  # names repeat: an import of a million people checks each once
+def _checked_text(text: str, is_name: bool) -> tuple[str, str]:
+    """The NFC text and what is wrong with it ("" when nothing; the message is made by the
+    caller, in the language active then)."""
+    value = _nfc(text)
+    if len(value) > MAX_NAME_LENGTH:
+        return value, "long"
+    # isprintable() is False for every control, format, private or unassigned character (and
+    # for spaces other than " "): only then is the exact check needed.
+    if not value.isprintable() and has_control_characters(value):
+        return value, "control"
+    if is_name and value and not _LETTER.search(value):
+        return value, "letter"
+    return value, ""
 
 
 def _nfc(text: str) -> str:
@@ -136,31 +150,62 @@ def _split(value) -> list[str]:
     return [v.strip() for v in _LIST_SEPARATORS.split(str(value)) if v.strip()]
 
 
+@lru_cache(maxsize=4096)  # a file has few distinct lists ("es", "es;mam", ...)
+def _languages_of_text(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return _languages(_split(text))
+
+
+def _languages(values: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The codes, each once in the order given, and the unknown ones."""
+    codes = [code.lower() for code in values]
+    return (tuple(dict.fromkeys(codes)),
+            tuple(code for code in codes if not _is_language_code(code)))
+
+
+@lru_cache(maxsize=4096)
+def _needs_of_text(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return _needs(_split(text))
+
+
+def _needs(values: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The known codes, sorted, and the unknown ones."""
+    codes = [code.upper() for code in values]
+    return (tuple(sorted(set(codes) & set(SPECIFIC_NEEDS))),
+            tuple(code for code in codes if code not in SPECIFIC_NEEDS))
+
+
 def _codes(out: Cleaned, raw: dict, today: date) -> None:
-    sex = SEX_ALIASES.get(str(raw.get("sex") or "").strip().lower())
+    sex = raw.get("sex")
+    sex = SEX_ALIASES.get((sex if type(sex) is str else str(sex or "")).strip().lower())
     if sex is None:
         out.fail("sex", _("Sex must be one of: %(v)s.") % {"v": ", ".join(_SEXES)})
     out.values["sex"] = sex
 
-    nationality = str(raw.get("nationality") or "").strip().upper()
+    nationality = raw.get("nationality")
+    nationality = (nationality if type(nationality) is str
+                   else str(nationality or "")).strip().upper()
     if nationality not in nationality_codes():
         out.fail("nationality", _("Unknown nationality code %(v)r (use ISO 3166-1 alpha-3, "
                                   "e.g. HND, SLV, GTM).") % {"v": nationality})
     out.values["nationality"] = nationality
 
-    languages = [code.lower() for code in _split(raw.get("languages"))]
-    if bad := [code for code in languages if not _is_language_code(code)]:
+    languages = raw.get("languages")
+    languages, bad = (_languages_of_text(languages) if type(languages) is str
+                      else _languages(_split(languages)))
+    if bad:
         out.fail("languages", _("Unknown language code(s): %(v)s (use ISO 639, e.g. es, mam).")
                  % {"v": ", ".join(bad)})
-    out.values["languages"] = list(dict.fromkeys(languages))
+    out.values["languages"] = list(languages)
 
-    needs = [code.upper() for code in _split(raw.get("specific_needs"))]
-    if bad := [code for code in needs if code not in SPECIFIC_NEEDS]:
+    needs = raw.get("specific_needs")
+    needs, bad = (_needs_of_text(needs) if type(needs) is str else _needs(_split(needs)))
+    if bad:
         out.fail("specific_needs", _("Unknown specific-needs code(s): %(v)s.")
                  % {"v": ", ".join(bad)})
-    out.values["specific_needs"] = sorted(set(needs) & set(SPECIFIC_NEEDS))
+    out.values["specific_needs"] = list(needs)
 
-    phone = str(raw.get("phone") or "").strip()
+    phone = raw.get("phone")
+    phone = (phone if type(phone) is str else str(phone or "")).strip()
     if phone and not _PHONE.match(phone):
         out.fail("phone", _("Not a phone number: digits, spaces and an optional leading +."))
     out.values["phone"] = phone
@@ -184,6 +229,15 @@ def _consents(out: Cleaned, raw: dict, today: date) -> None:
     out.values["consents"] = consents
 
 
+def _external_id(out: Cleaned, raw: dict) -> None:
+    """Another system's id for the person: optional, kept as given (trimmed); one line."""
+    value = raw.get("external_id")
+    value = (value if type(value) is str else str(value or "")).strip()
+    if len(value) > 100 or any(ord(ch) < 32 for ch in value):
+        out.fail("external_id", _("At most 100 characters, on one line."))
+    out.values["external_id"] = value
+
+
 def clean_person(raw: dict, *, today: date, partial: bool = False) -> Cleaned:
     """Every problem with one person's values; with ``partial`` only the keys given are checked."""
     out = Cleaned()
@@ -195,6 +249,7 @@ def clean_person(raw: dict, *, today: date, partial: bool = False) -> Cleaned:
         _date_of_birth(out, raw, today)
         _consents(out, raw, today)
         _codes(out, raw, today)
+        _external_id(out, raw)
         return out
     checks = [
         (("given_names",), lambda: _text(out, raw, "given_names", required=True, is_name=True)),
@@ -206,6 +261,7 @@ def clean_person(raw: dict, *, today: date, partial: bool = False) -> Cleaned:
                                             is_name=False)),
         (("date_of_birth", "age"), lambda: _date_of_birth(out, raw, today)),
         (("consents",), lambda: _consents(out, raw, today)),
+        (("external_id",), lambda: _external_id(out, raw)),
     ]
     for keys, check in checks:
         if any(k in raw for k in keys):

@@ -3,6 +3,7 @@ listed with its row, and nothing half-written."""
 
 import csv
 import io
+import json
 import os
 import time
 from datetime import date, datetime
@@ -18,7 +19,7 @@ from acogida.accounts import audit
 from acogida.accounts.models import AuditEntry
 from acogida.core import ids
 from acogida.core.errors import BadRequest, Forbidden, InvalidInput, NotFound
-from acogida.registry import import_files, imports, selectors, services
+from acogida.registry import bulk, import_files, imports, selectors
 from acogida.registry.models import Consent, Household, HouseholdMember, Person, SpecificNeed
 
 TODAY = date(2018, 11, 20)
@@ -102,6 +103,17 @@ def test_bulk_audit_hashes_match_the_chain_check(db):
     report = audit.verify_chain()
     assert report.ok, report.reason
     assert report.checked == AuditEntry.objects.count()
+
+
+@pytest.mark.parametrize("details", [
+    {}, {"household": None, "import": "0123456789ab"}, {"b": 1, "a": True, "c": False},
+    {"q": "O'Neil \"x\"\n\t\\ \u2028 \x00 ñ 😀", "n": -12345678901234567890},
+    {"z": 1.5}, {"nested": {"k": [1, "x", None]}}, {1: "int key"}, {"é": "ü", "E": "e"},
+])
+def test_fast_details_encoding_is_the_canonical_one(details):
+    canonical = json.dumps(audit._plain(details), sort_keys=True, separators=(",", ":"),
+                           ensure_ascii=False)
+    assert audit._details_json(details) == canonical
 
 
 def test_imported_people_are_found_by_search(clerk):
@@ -301,17 +313,17 @@ def test_100000_rows_with_one_bad_row(clerk):
 def test_a_crash_mid_import_leaves_the_data_as_it_was(clerk, monkeypatch):
     testing.make_person(user=clerk)
     before = counts()
-    real = services.write_registrations
+    real = bulk._Rows.__call__
     calls = []
 
-    def crash_on_third_batch(**kwargs):
+    def crash_on_third_chunk(self, cursor, vendor):  # on the writer thread
         calls.append(1)
         if len(calls) == 3:
             raise RuntimeError("disk full")
-        return real(**kwargs)
+        return real(self, cursor, vendor)
 
-    monkeypatch.setattr(services, "write_registrations", crash_on_third_batch)
-    monkeypatch.setattr(imports, "WRITE_BATCH", 2)
+    monkeypatch.setattr(bulk._Rows, "__call__", crash_on_third_chunk)
+    monkeypatch.setattr(bulk, "CHUNK", 2)
     monkeypatch.setattr(imports, "BULK_INDEX_THRESHOLD", 1)
     indexes = _person_indexes()
     rows = [f"H{i // 2},{'head' if i % 2 == 0 else 'child'},Ana,Cruz,,F,2000-01-01,,HND,TAP"
@@ -322,6 +334,45 @@ def test_a_crash_mid_import_leaves_the_data_as_it_was(clerk, monkeypatch):
     assert counts() == before
     assert _person_indexes() == indexes
     assert audit.verify_chain().ok
+
+
+def test_a_crash_while_building_rows_stops_the_writer_and_leaves_nothing(clerk, monkeypatch):
+    before = counts()
+    real = bulk._Builder.rows
+    calls = []
+
+    def crash_on_second_chunk(self, *args):  # on the calling thread, the writer busy
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("out of memory")
+        return real(self, *args)
+
+    monkeypatch.setattr(bulk._Builder, "rows", crash_on_second_chunk)
+    monkeypatch.setattr(bulk, "CHUNK", 2)
+    rows = [f",,Ana{i},Cruz,,F,2000-01-01,,HND,TAP" for i in range(6)]
+    with pytest.raises(RuntimeError, match="out of memory"):
+        run(clerk, csv_text(*rows))
+    assert counts() == before
+    assert audit.verify_chain().ok
+
+
+def test_a_large_import_in_many_chunks_is_whole_and_audited(clerk, monkeypatch):
+    monkeypatch.setattr(bulk, "CHUNK", 3)
+    monkeypatch.setattr(imports, "BULK_INDEX_THRESHOLD", 1)
+    rows = [f"H{i // 3},{'head' if i % 3 == 0 else 'child'},Ana{i},Cruz,Paz,F,2000-01-01,,HND,"
+            "TAP" for i in range(30)] + [f",,Luis{i},Díaz,,M,1980-01-01,,SLV,TAP"
+                                         for i in range(7)]
+    report = run(clerk, csv_text(*rows))
+    assert (report.people, report.households) == (37, 10)
+    assert counts()[:3] == (37, 10, 30)
+    numbers = set(Person.objects.values_list("registration_number", flat=True))
+    assert len(numbers) == 37 and all(ids.is_valid(n) for n in numbers)
+    assert AuditEntry.objects.filter(action="person.import", subject__in=numbers).count() == 37
+    assert AuditEntry.objects.filter(action="household.create").count() == 10
+    chain = audit.verify_chain()
+    assert chain.ok, chain.reason
+    page = selectors.search_people(actor=ACTOR, user=clerk, q="ana29 cruz")
+    assert [p.given_names for p in page.items] == ["Ana29"]
 
 
 def _person_indexes() -> list:
