@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import DamerauLevenshtein, Hamming, JaroWinkler
 
 from .features import Features
 
@@ -26,6 +26,12 @@ class Level:
     test: Test
     null: bool = False
     fixed_m: float | None = None  # a prior EM must not move (see SEX)
+    # A feature column whose value frequency scales this level's weight (Splink's term-frequency
+    # adjustment): two records agreeing on "Hernández" say less than two agreeing on "Xatruch".
+    tf: str | None = None
+    # Evidence another comparison already counts: the level is kept (so the pair is described
+    # right) but weighs nothing; training sets its m to its u.
+    neutral: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,22 +63,45 @@ def _contains(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return set(b) <= set(a)
 
 
+# The batch path stores the name keys and the household as space-joined strings, not lists
+# (``features.FEATURE_SCHEMA``): every candidate pair carries both records' columns, and at a
+# million records list columns made that join the bulk of prediction time. Equality of the
+# strings is equality of the lists; a level that needs the elements splits them, and DuckDB's
+# CASE splits only for the pairs that reach that level.
+_GN_L, _GN_R = "string_split(gn_keys_l, ' ')", "string_split(gn_keys_r, ' ')"
+_HH_L, _HH_R = "string_split(hh_l, ' ')", "string_split(hh_r, ' ')"
+
+
+# Crosswise given name <-> first surname, exact by sound or each within JW 0.9 of the other.
+SWAP_SQL = ("(g1_key_l = fs_key_r AND fs_key_l = g1_key_r) OR "
+            "(jaro_winkler_similarity(g1_l, fs_r) >= 0.9 "
+            "AND jaro_winkler_similarity(fs_l, g1_r) >= 0.9)")
+
+
+def _swapped_names(a: Features, b: Features) -> bool:
+    return ((_eq(a.g1_key, b.fs_key) and _eq(a.fs_key, b.g1_key))
+            or (_jw(a.g1, b.fs) >= 0.9 and _jw(a.fs, b.g1) >= 0.9))
+
+
 GIVEN_NAMES = Comparison("given_names", "Given names, token by token", (
     _null("gn"),
-    Level("same given names", "gn_l = gn_r", lambda a, b: a.gn == b.gn),
+    Level("same given names", "gn_l = gn_r", lambda a, b: a.gn == b.gn, tf="gn"),
     Level("same given names by sound", "gn_keys_l = gn_keys_r",
           lambda a, b: a.gn_keys == b.gn_keys),
     # "José Luis" / "José": a second given name left out, or written only sometimes.
     Level("one given name left out",
-          "list_has_all(gn_keys_l, gn_keys_r) OR list_has_all(gn_keys_r, gn_keys_l)",
+          f"list_has_all({_GN_L}, {_GN_R}) OR list_has_all({_GN_R}, {_GN_L})",
           lambda a, b: _contains(a.gn_keys, b.gn_keys) or _contains(b.gn_keys, a.gn_keys)),
     Level("first given name similar", "jaro_winkler_similarity(g1_l, g1_r) >= 0.9",
           lambda a, b: _jw(a.g1, b.g1) >= 0.9),
-    # The clerk wrote the surname in the given-name box and the other way round.
-    Level("given name and surname swapped", "g1_key_l = fs_key_r AND fs_key_l = g1_key_r",
-          lambda a, b: _eq(a.g1_key, b.fs_key) and _eq(a.fs_key, b.g1_key)),
-    Level("a given name shared", "list_has_any(gn_keys_l, gn_keys_r)",
+    # The clerk wrote the surname in the given-name box and the other way round, sometimes
+    # with a slip in one of them as well.
+    Level("given name and surname swapped", SWAP_SQL, _swapped_names),
+    Level("a given name shared", f"list_has_any({_GN_L}, {_GN_R})",
           lambda a, b: bool(set(a.gn_keys) & set(b.gn_keys))),
+    # Two slips in one short name (FEBRL-style typing): still far likelier for one person.
+    Level("first given name close", "jaro_winkler_similarity(g1_l, g1_r) >= 0.8",
+          lambda a, b: _jw(a.g1, b.g1) >= 0.8),
     Level("different given names", "ELSE", _else),
 ))
 
@@ -82,7 +111,7 @@ def _surname(name: str, col: str, other: str, title: str, *extra: Level) -> Comp
     return Comparison(name, f"{title}, with the other surname crosswise", (
         _null(col),
         Level(f"same {title}", f"{col}_l = {col}_r",
-              lambda a, b: getattr(a, col) == getattr(b, col)),
+              lambda a, b: getattr(a, col) == getattr(b, col), tf=col),
         Level(f"same {title} by sound", f"{key}_l = {key}_r",
               lambda a, b: getattr(a, key) == getattr(b, key)),
         Level(f"{title} similar", f"jaro_winkler_similarity({col}_l, {col}_r) >= 0.9",
@@ -93,13 +122,18 @@ def _surname(name: str, col: str, other: str, title: str, *extra: Level) -> Comp
               lambda a, b: _eq(getattr(a, key), getattr(b, other_key))
               or _eq(getattr(a, other_key), getattr(b, key))),
         *extra,
+        Level(f"{title} close", f"jaro_winkler_similarity({col}_l, {col}_r) >= 0.8",
+              lambda a, b: _jw(getattr(a, col), getattr(b, col)) >= 0.8),
         Level(f"different {title}", "ELSE", _else),
     ))
 
 
+# A swap is one slip, seen twice: the given-names comparison weighs it, and this level only
+# keeps the surname from counting as different. Counted in both, two namesakes written in each
+# other's order ("Sam Webb" / "Webb Sam") outweighed a wholly different date and place (on FEBRL3
+# these made 20 of the 36 false matches).
 FIRST_SURNAME = _surname("first_surname", "fs", "ss", "first surname", Level(
-    "first surname and given name swapped", "g1_key_l = fs_key_r AND fs_key_l = g1_key_r",
-    lambda a, b: _eq(a.g1_key, b.fs_key) and _eq(a.fs_key, b.g1_key)))
+    "first surname and given name swapped", SWAP_SQL, _swapped_names, neutral=True))
 SECOND_SURNAME = _surname("second_surname", "ss", "fs", "second surname")
 
 
@@ -117,8 +151,15 @@ DATE_OF_BIRTH = Comparison("date_of_birth", "Date of birth, estimated dates and 
     # An estimated date (1 January, flagged) says only the year.
     Level("estimated, same year", "(dob_est_l OR dob_est_r) AND dob_y_l = dob_y_r",
           lambda a, b: (a.dob_est or b.dob_est) and a.dob_y == b.dob_y),
-    Level("one digit different", "levenshtein(dob_s_l, dob_s_r) <= 1",
-          lambda a, b: Levenshtein.distance(a.dob_s, b.dob_s) <= 1),
+    # One digit mistyped, or two neighbouring digits typed the wrong way round. Both strings are
+    # YYYY-MM-DD, so a transposition is exactly two positions apart: the cheap Hamming test spares
+    # most pairs the Damerau-Levenshtein one (a million-record run meets tens of millions).
+    Level("one digit different or transposed",
+          "hamming(dob_s_l, dob_s_r) <= 1 OR "
+          "(hamming(dob_s_l, dob_s_r) = 2 AND damerau_levenshtein(dob_s_l, dob_s_r) <= 1)",
+          lambda a, b: Hamming.distance(a.dob_s, b.dob_s) <= 1
+          or (Hamming.distance(a.dob_s, b.dob_s) == 2
+              and DamerauLevenshtein.distance(a.dob_s, b.dob_s) <= 1)),
     Level("within a month", "abs(date_diff('day', dob_l, dob_r)) <= 31",
           lambda a, b: abs((a.dob - b.dob).days) <= 31),
     Level("estimated, within two years",
@@ -145,7 +186,7 @@ NATIONALITY = _exact("nationality", "nat", "nationality", 0.03)
 
 PLACE_OF_BIRTH = Comparison("place_of_birth", "Place of birth", (
     _null("pob"),
-    Level("same place of birth", "pob_l = pob_r", lambda a, b: a.pob == b.pob),
+    Level("same place of birth", "pob_l = pob_r", lambda a, b: a.pob == b.pob, tf="pob"),
     Level("similar place of birth",
           "pob_key_l = pob_key_r OR jaro_winkler_similarity(pob_l, pob_r) >= 0.9",
           lambda a, b: a.pob_key == b.pob_key or _jw(a.pob, b.pob) >= 0.9),
@@ -162,9 +203,11 @@ def _shared(a: Features, b: Features) -> int:
 HOUSEHOLD = Comparison("household", "Relatives (household signature) in common", (
     _null("hh"),
     Level("same relatives", "hh_l = hh_r", lambda a, b: a.hh == b.hh),
-    Level("two or more relatives shared", "len(list_intersect(hh_l, hh_r)) >= 2",
+    # list_has_any first: it is cheap and false for most pairs, sparing them the intersection.
+    Level("two or more relatives shared",
+          f"list_has_any({_HH_L}, {_HH_R}) AND len(list_intersect({_HH_L}, {_HH_R})) >= 2",
           lambda a, b: _shared(a, b) >= 2),
-    Level("one relative shared", "len(list_intersect(hh_l, hh_r)) >= 1",
+    Level("one relative shared", f"list_has_any({_HH_L}, {_HH_R})",
           lambda a, b: _shared(a, b) >= 1),
     Level("no relative shared", "ELSE", _else),
 ))
@@ -173,53 +216,87 @@ COMPARISONS: tuple[Comparison, ...] = (
     GIVEN_NAMES, FIRST_SURNAME, SECOND_SURNAME, DATE_OF_BIRTH, SEX, NATIONALITY,
     PLACE_OF_BIRTH, HOUSEHOLD)
 
-# Pairs to score. A duplicate must agree with its original on one rule's keys; each rule stays
-# cheap at a million rows (no block larger than a few thousand pairs) because it pairs a name key
-# with a date or with two other name keys. Together they reach the drifts of ``standards.md``:
-# one name mistyped (the other two and the date or year still agree), surnames swapped or one
-# dropped (crosswise keys), a date estimated, swapped or mistyped (the year, or the names alone).
+# Pairs to score. A duplicate must agree with its original on one rule's keys; each core rule
+# stays cheap at a million rows because it pairs a name key with a date or with two other name
+# keys. Together they reach the drifts of ``standards.md``: one name mistyped (the other two and
+# the date or year still agree), surnames swapped or one dropped (crosswise keys), a date
+# estimated, swapped or mistyped (the year, or the names alone). The two rules that cost the most
+# at a million rows for the fewest pairs (both surnames with only the year, crosswise or not)
+# were dropped: the name-only rules find nearly all of theirs.
+_NO_FIRM_DATE = "(l.dob IS NULL OR r.dob IS NULL OR l.dob_est OR r.dob_est)"
 BLOCKING_RULES: tuple[str, ...] = (
     "l.fs_key = r.fs_key AND l.dob = r.dob",
     "l.g1_key = r.g1_key AND l.dob = r.dob",
     "l.ss_key = r.ss_key AND l.dob = r.dob",
     "l.fs_key = r.ss_key AND l.dob = r.dob",
     "l.fs_key = r.fs_key AND l.g1_key = r.g1_key AND l.dob_y = r.dob_y",
-    "l.fs_key = r.fs_key AND l.ss_key = r.ss_key AND l.dob_y = r.dob_y",
     "l.ss_key = r.ss_key AND l.g1_key = r.g1_key AND l.dob_y = r.dob_y",
     "l.fs_key = r.ss_key AND l.g1_key = r.g1_key AND l.dob_y = r.dob_y",
     "l.ss_key = r.fs_key AND l.g1_key = r.g1_key AND l.dob_y = r.dob_y",
-    "l.fs_key = r.ss_key AND l.ss_key = r.fs_key AND l.dob_y = r.dob_y",
-    "l.fs_key = r.fs_key AND l.ss_key = r.ss_key AND l.g1_key = r.g1_key",
-    "l.fs_key = r.ss_key AND l.ss_key = r.fs_key AND l.g1_key = r.g1_key",
+    # Three names alike but no year in common: only worth scoring where a date is missing or
+    # estimated (both present and years apart is a namesake; at 1M these two rules would add
+    # 33M pairs, a third of the total, for that). The bracketed part is a filter, not a key.
+    f"l.fs_key = r.fs_key AND l.ss_key = r.ss_key AND l.g1_key = r.g1_key AND {_NO_FIRM_DATE}",
+    f"l.fs_key = r.ss_key AND l.ss_key = r.fs_key AND l.g1_key = r.g1_key AND {_NO_FIRM_DATE}",
     "l.g1_key = r.g1_key AND l.dob_y = r.dob_y AND l.dob_m = r.dob_d AND l.dob_d = r.dob_m",
 )
 
-# Broader rules, used only while they stay within the pair budget (``train``): on a few thousand
-# records they recover duplicates whose date of birth is wholly wrong; on a million they would
+# Broader rules, taken in this order while the running pair count stays within the budget
+# (``train``): on a few thousand records they recover duplicates with two fields wrong (FEBRL's
+# typing: a typo in each name, names in the wrong boxes, a mistyped date); on a million they would
 # cost hundreds of millions of pairs and are left out. The model JSON records which were used.
 EXTRA_BLOCKING_RULES: tuple[str, ...] = (
-    "l.fs_key = r.fs_key AND l.g1_key = r.g1_key",
     "l.g1_key = r.fs_key AND l.fs_key = r.g1_key",
+    "l.g1_key = r.fs_key AND l.pob_key = r.pob_key",
+    "l.dob = r.dob",
+    "l.pob = r.pob AND l.dob_y = r.dob_y",
+    "l.dob_m = r.dob_m AND l.dob_d = r.dob_d AND left(l.fs, 2) = left(r.fs, 2)",
+    "left(l.fs, 3) = left(r.fs, 3) AND left(l.g1, 3) = left(r.g1, 3)",
+    "left(l.g1, 3) = left(r.fs, 3) AND left(l.fs, 3) = left(r.g1, 3)",
+    "l.fs_key = r.fs_key AND l.g1_key = r.g1_key",
     "l.fs_key = r.fs_key AND l.pob_key = r.pob_key",
     "l.g1_key = r.g1_key AND l.pob_key = r.pob_key",
-    "l.g1_key = r.fs_key AND l.pob_key = r.pob_key",
+    "l.g1_key = r.fs_key",
+    "l.fs = r.fs",
+    "l.g1 = r.g1",
 )
 PAIR_BUDGET = 2_000_000
 
-# EM sessions: each leaves out the comparisons its rule uses, so together they train them all.
-# The first must not admit whole families: parents and children share a surname (sons often a
-# given name too) and siblings share both surnames, and EM would take "same family" for "same
-# person" and learn that a different date of birth hardly matters. All three names by sound
-# keep families apart.
-TRAINING_RULES: tuple[str, ...] = (
-    "l.gn = r.gn AND l.fs = r.fs",
-    "l.dob = r.dob",
+# EM sessions. Splink leaves out of a session every comparison that reads a column the rule
+# uses, so together the sessions must train them all; and the pairs a rule admits must be mostly
+# the same person, or EM settles on "two namesakes" as its match class (it did at 1M with
+# ``gn + fs``: 0.1% of those pairs were matches, and every m came out equal to its u). Namesakes
+# grow with the square of the register, duplicates only linearly, so each session lists rules
+# from tightest to loosest and takes the first that still admits ``MIN_TRAINING_PAIRS`` pairs:
+# a million records train on tight rules, a few thousand on loose ones. ``coalesce`` keeps a rule
+# working where a column is empty throughout (FEBRL has no second surname, sex or relatives).
+_SAME = "coalesce(l.{0}, {1}) = coalesce(r.{0}, {1})"
+_SS, _SEX, _HH = _SAME.format("ss", "''"), _SAME.format("sex", "''"), _SAME.format("hh", "''")
+TRAINING_SESSIONS: tuple[tuple[str, ...], ...] = (
+    # trains surnames, sex, nationality, place, household
+    ("l.dob = r.dob AND l.gn = r.gn AND l.pob_key = r.pob_key", "l.dob = r.dob AND l.gn = r.gn",
+     "l.dob = r.dob"),
+    # trains given names and the first surname (they read fs, fs_key, ss_key, not ss), household
+    (f"l.dob = r.dob AND l.pob = r.pob AND {_SS} AND {_SEX}", f"l.dob = r.dob AND {_SS}",
+     "l.dob = r.dob"),
+    # trains the date of birth
+    (f"l.gn = r.gn AND l.fs = r.fs AND {_SS} AND l.pob = r.pob AND {_SEX} AND {_HH}",
+     f"l.gn = r.gn AND l.fs = r.fs AND {_SS} AND {_HH}", "l.gn = r.gn AND l.fs = r.fs"),
 )
+TRAINING_RULES: tuple[str, ...] = tuple(rules[-1] for rules in TRAINING_SESSIONS)  # loosest
+MIN_TRAINING_PAIRS = 2_000
 
 # Near-certain matches, to estimate how likely two random records are the same person.
 DETERMINISTIC_RULES: tuple[str, ...] = (
     "l.gn = r.gn AND l.fs = r.fs AND l.dob = r.dob",
 )
+
+
+# Columns with a term-frequency adjustment, each on its exact level only: the frequency of the
+# value both records share is then unambiguous (on a fuzzy level the two values differ).
+TF_COLUMNS: tuple[str, ...] = tuple(
+    level.tf for comparison in COMPARISONS for level in comparison.levels if level.tf)
+TF_WEIGHT = 1.0
 
 
 def splink_settings(blocking_rules: tuple[str, ...] = BLOCKING_RULES) -> dict:
@@ -234,6 +311,9 @@ def splink_settings(blocking_rules: tuple[str, ...] = BLOCKING_RULES) -> dict:
             if level.fixed_m is not None:
                 entry["m_probability"] = level.fixed_m
                 entry["fix_m_probability"] = True
+            if level.tf:
+                entry["tf_adjustment_column"] = level.tf
+                entry["tf_adjustment_weight"] = TF_WEIGHT
             levels.append(entry)
         comparisons.append({"output_column_name": comparison.name,
                             "comparison_description": comparison.description,

@@ -119,12 +119,14 @@ class Features:
 
 
 FEATURE_SCHEMA = pa.schema([
-    ("unique_id", pa.string()), ("gn", pa.string()), ("gn_keys", pa.list_(pa.string())),
+    # gn_keys and hh: the tuples of ``Features`` joined by spaces (no key holds one); see
+    # comparisons._GN_L for why they are not lists here.
+    ("unique_id", pa.string()), ("gn", pa.string()), ("gn_keys", pa.string()),
     ("g1", pa.string()), ("g1_key", pa.string()), ("fs", pa.string()), ("fs_key", pa.string()),
     ("ss", pa.string()), ("ss_key", pa.string()), ("dob", pa.date32()), ("dob_y", pa.int32()),
     ("dob_m", pa.int32()), ("dob_d", pa.int32()), ("dob_s", pa.string()), ("dob_est", pa.bool_()),
     ("sex", pa.string()), ("nat", pa.string()), ("pob", pa.string()), ("pob_key", pa.string()),
-    ("hh", pa.list_(pa.string())),
+    ("hh", pa.string()),
 ])
 
 
@@ -174,6 +176,11 @@ def _map_unique(column: pa.ChunkedArray | pa.Array, fn, out_type: pa.DataType) -
     return pa.array(uniques, type=out_type).take(encoded.indices)
 
 
+def _joined(feature: tuple[str | None, tuple[str, ...] | None]) -> tuple:
+    name, keys = feature
+    return name, (" ".join(keys) if keys else None)
+
+
 def features_table(table: pa.Table) -> pa.Table:
     """Input columns (see ``RECORD_SCHEMA``) -> ``FEATURE_SCHEMA``, without a Python row loop."""
     n = table.num_rows
@@ -184,8 +191,8 @@ def features_table(table: pa.Table) -> pa.Table:
         return pa.nulls(n, typ)
 
     given = col("given_names", pa.string())
-    names = _map_unique(given, _name_feature, pa.struct([("gn", pa.string()),
-                                                         ("keys", pa.list_(pa.string()))]))
+    names = _map_unique(given, lambda v: _joined(_name_feature(v)),
+                        pa.struct([("gn", pa.string()), ("keys", pa.string())]))
     gn = names.field("gn")
     gn_keys = names.field("keys")
     g1 = _map_unique(given, lambda v: (_name_feature(v)[0] or "").split(" ")[0] or None,
@@ -205,8 +212,8 @@ def features_table(table: pa.Table) -> pa.Table:
                      pc.or_(pc.fill_null(flag, False), jan1))
     hh_in = col("household_signature", pa.list_(pa.string()))
     hh = _map_unique(pc.binary_join(hh_in, "\x1f"),
-                     lambda v: tuple(sorted(set(v.split("\x1f")))) if v else None,
-                     pa.list_(pa.string()))
+                     lambda v: " ".join(sorted(set(v.split("\x1f")))) if v else None,
+                     pa.string())
     return pa.Table.from_arrays([
         pc.cast(col("id", pa.string()), pa.string()), gn, gn_keys, g1, g1_key,
         fs.field("f"), fs.field("k"), ss.field("f"), ss.field("k"),

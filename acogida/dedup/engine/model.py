@@ -13,7 +13,6 @@ import json
 import logging
 import math
 from collections.abc import Iterable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -24,18 +23,24 @@ import splink
 from splink import DuckDBAPI, Linker
 
 from .comparisons import (
-    BLOCKING_RULES,
     COMPARISONS,
     DETERMINISTIC_RULES,
-    EXTRA_BLOCKING_RULES,
-    PAIR_BUDGET,
-    TRAINING_RULES,
+    MIN_TRAINING_PAIRS,
+    TRAINING_SESSIONS,
     Comparison,
     splink_settings,
 )
 from .features import Features, features_of, features_table
+from .training import (
+    _affordable_rules,
+    _clamped_em_updates,
+    _floor_m,
+    _refit_prior,
+    _rule_pair_count,
+    _tf_counts,
+)
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "3"  # 3: term-frequency tables in the model JSON
 MODEL_FORMAT = "acogida-dedup-model"
 log = logging.getLogger(__name__)
 
@@ -109,6 +114,22 @@ class _LevelWeight:
     weight: float
     m: float | None
     u: float | None
+    # Term-frequency adjustment, read from Splink's level (``tf_col`` None: no adjustment).
+    tf_col: str | None = None
+    tf_log2_u: float = 0.0
+    tf_weight: float = 0.0
+    tf_min: float = 0.0
+
+    def tf_adjustment(self, tf_l: float | None, tf_r: float | None) -> float:
+        """Splink's formula (``ComparisonLevel._tf_adjustment_sql``): weight x (log2 u of the
+        exact level - log2 of the larger frequency); nothing when neither value has one."""
+        if self.tf_col is None:
+            return 0.0
+        a = tf_l if tf_l is not None else tf_r
+        b = tf_r if tf_r is not None else tf_l
+        if a is None:
+            return 0.0
+        return self.tf_weight * (self.tf_log2_u - math.log2(max(a, b, self.tf_min)))
 
 
 def probability_from_weight(weight: float) -> float:
@@ -125,13 +146,16 @@ class TrainedModel:
     trained_at: datetime
     record_count: int
     engine_version: str = ENGINE_VERSION
+    # column -> {"total": non-null values in training, "counts": {value: count}}; see _tf_counts
+    term_frequencies: dict[str, dict] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps({
             "format": MODEL_FORMAT, "engine_version": self.engine_version,
             "version": self.version, "trained_at": self.trained_at.isoformat(),
             "record_count": self.record_count, "splink_version": splink.__version__,
-            "splink_settings": self.settings}, indent=1, sort_keys=True)
+            "splink_settings": self.settings, "term_frequencies": self.term_frequencies},
+            indent=1, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> TrainedModel:
@@ -144,7 +168,21 @@ class TrainedModel:
                              f"this is engine {ENGINE_VERSION}: retrain")
         return cls(settings=data["splink_settings"], version=data["version"],
                    trained_at=datetime.fromisoformat(data["trained_at"]),
-                   record_count=data["record_count"], engine_version=data["engine_version"])
+                   record_count=data["record_count"], engine_version=data["engine_version"],
+                   term_frequencies=data.get("term_frequencies", {}))
+
+    @cached_property
+    def tf_lookup(self) -> dict[str, dict[str, float]]:
+        """column -> value -> frequency, computed once here for both paths (the batch path
+        registers these very floats with Splink), so live and batch use identical numbers."""
+        return {col: {value: n / table["total"] for value, n in table["counts"].items()}
+                for col, table in self.term_frequencies.items()}
+
+    def tf_tables(self) -> dict[str, pa.Table]:
+        """The lookups as Splink's ``__splink__df_tf_<col>`` tables (<col>, tf_<col>)."""
+        return {col: pa.table({col: pa.array(list(lookup), pa.string()),
+                               f"tf_{col}": pa.array(list(lookup.values()), pa.float64())})
+                for col, lookup in self.tf_lookup.items()}
 
     @cached_property
     def _weights(self) -> tuple[float, list[tuple[Comparison, dict[int, _LevelWeight],
@@ -166,11 +204,17 @@ class TrainedModel:
             ordered = []
             for ours, theirs in zip(comparison.levels, splink_levels, strict=True):
                 null = theirs.is_null_level
+                tf = {}
+                if ours.tf and theirs._has_tf_adjustments and theirs._tf_adjustment_weight:
+                    tf = {"tf_col": ours.tf, "tf_weight": float(theirs._tf_adjustment_weight),
+                          "tf_min": float(theirs._tf_minimum_u_value),
+                          "tf_log2_u": math.log2(
+                              theirs._u_probability_corresponding_to_exact_match(splink_levels))}
                 ordered.append(_LevelWeight(
                     ours.label, theirs.comparison_vector_value,
                     0.0 if null else float(theirs._match_weight),
                     None if null else theirs.m_probability,
-                    None if null else theirs.u_probability))
+                    None if null else theirs.u_probability, **tf))
             table.append((comparison, {lw.gamma: lw for lw in ordered}, ordered))
         return prob_to_match_weight(core.probability_two_random_records_match), table
 
@@ -178,132 +222,110 @@ class TrainedModel:
     def prior_weight(self) -> float:
         return self._weights[0]
 
-    def explain(self, gammas: dict[str, int]) -> tuple[float, list[dict]]:
-        """Match weight and explanation for a pair from its gamma values (``gamma_<name>``)."""
+    def explain(self, gammas: dict[str, int], term_frequencies: dict[str, tuple] | None = None
+                ) -> tuple[float, list[dict]]:
+        """Match weight and explanation for a pair from its gamma values (``gamma_<name>``).
+
+        ``term_frequencies`` maps a TF column to the pair's (tf_l, tf_r), as the ``tf_<col>_l``
+        and ``tf_<col>_r`` columns of ``predict_pairs_from_arrow``; without it the explanation
+        leaves out the term-frequency part and may fall short of Splink's match weight."""
         prior, table = self._weights
-        parts = [{"comparison": "prior", "level": "two random records are the same person",
-                  "gamma": None, "match_weight": prior, "m": None, "u": None}]
+        parts = [_prior_part(prior)]
         total = prior
         for comparison, by_gamma, _ordered in table:
             lw = by_gamma[int(gammas[comparison.name])]
-            total += lw.weight
-            parts.append({"comparison": comparison.name, "level": lw.label, "gamma": lw.gamma,
-                          "match_weight": lw.weight, "m": lw.m, "u": lw.u})
+            tf_l, tf_r = (term_frequencies or {}).get(lw.tf_col, (None, None))
+            part = _part(comparison, lw, lw.tf_adjustment(tf_l, tf_r))
+            total += part["match_weight"]
+            parts.append(part)
         return total, parts
+
+
+def _prior_part(prior: float) -> dict:
+    return {"comparison": "prior", "level": "two random records are the same person",
+            "gamma": None, "match_weight": prior, "m": None, "u": None}
+
+
+def _part(comparison: Comparison, lw: _LevelWeight, tf_adjustment: float) -> dict:
+    """One explanation entry. A term-frequency adjustment is part of the level's weight (so the
+    weights still add up) and also shown on its own."""
+    part = {"comparison": comparison.name, "level": lw.label, "gamma": lw.gamma,
+            "match_weight": lw.weight + tf_adjustment, "m": lw.m, "u": lw.u}
+    if lw.tf_col is not None:
+        part["tf_adjustment"] = tf_adjustment
+    return part
 
 
 # ---- Splink plumbing ----------------------------------------------------------------------------
 
-def _linker(features: pa.Table, settings: dict, threads: int | None = None) -> Linker:
+def _linker(features: pa.Table, settings: dict, threads: int | None = None,
+            tf_tables: dict[str, pa.Table] | None = None) -> Linker:
     con = duckdb.connect()
     if threads:
         con.execute(f"SET threads = {int(threads)}")
+    # Pair order carries no meaning; letting DuckDB drop it saves memory and time in the joins.
+    con.execute("SET preserve_insertion_order = false")
     db_api = DuckDBAPI(connection=con)
     table = db_api.register(features, table_name="acogida_records")
-    return Linker(table, settings, log_level=logging.WARNING)
+    linker = Linker(table, settings, log_level=logging.WARNING)
+    # The model's own frequencies, not ones Splink would count in this input: a batch over part
+    # of the register, and the live check, must weigh "Hernández" alike.
+    for col, tf in (tf_tables or {}).items():
+        linker.table_management.register_term_frequency_lookup(
+            db_api.register(tf, table_name=f"acogida_tf_{col}"), col)
+    return linker
 
 
 def _settings_with_matching_columns(settings: dict) -> dict:
-    # Splink keeps the gamma columns only alongside the matching columns; we need the gammas
-    # for explanations and drop the rest after prediction.
+    # Splink keeps the gamma columns only alongside the matching columns, and the term
+    # frequencies (tf_<col>_l/_r) only with the intermediate columns; we need both for
+    # explanations and drop the rest after prediction.
     out = copy.deepcopy(settings)
     out["retain_matching_columns"] = True
+    out["retain_intermediate_calculation_columns"] = any(
+        level.get("tf_adjustment_column") for c in out["comparisons"]
+        for level in c["comparison_levels"])
     return out
 
 
-@contextmanager
-def _clamped_em_updates():
-    """EM may find a level that no likely match ever reaches (siblings share relatives, a person
-    does not): its m comes out as exactly 0.0, which Splink 5 refuses to store, though its own
-    weight formula clamps m and u to ``M_U_CLAMP_MIN`` anyway. Clamp at the source, during
-    training only; the stored parameters then give the weights Splink would have used."""
-    from splink.internals import expectation_maximisation as em
-    from splink.internals.comparison_level import M_U_CLAMP_MIN
-
-    original = em.m_u_records_to_lookup_dict
-
-    def clamped(records):
-        for record in records:
-            for key in ("m_probability", "u_probability"):
-                value = record.get(key)
-                if isinstance(value, float) and 0.0 <= value < M_U_CLAMP_MIN:
-                    record[key] = M_U_CLAMP_MIN
-        return original(records)
-
-    em.m_u_records_to_lookup_dict = clamped
-    try:
-        yield
-    finally:
-        em.m_u_records_to_lookup_dict = original
-
-
-M_FLOOR = 1e-3
-
-
-def _floor_m(settings: dict) -> dict:
-    """No level may veto a pair: EM gives m ~ 0 to a level no likely match reached in training
-    (a second given name mistyped, say), which would make it -180 bits. Floor m at a clerical
-    slip rate. Both Splink and ``score_candidates`` read the floored value from the JSON."""
-    for comparison in settings["comparisons"]:
-        for level in comparison["comparison_levels"]:
-            m = level.get("m_probability")
-            if isinstance(m, float) and m < M_FLOOR and not level.get("is_null_level"):
-                level["m_probability"] = M_FLOOR
-    return settings
-
-
-def _affordable_rules(features: pa.Table) -> tuple[str, ...]:
-    """The core rules, plus each broader rule whose own pair count fits ``PAIR_BUDGET``."""
-    con = duckdb.connect()
-    con.register("f", features)
-    rules = list(BLOCKING_RULES)
-    for rule in EXTRA_BLOCKING_RULES:
-        # Count pairs per block without forming them: sum of n(n-1)/2 over the equi-join keys.
-        pairs = _rule_pair_count(con, rule)
-        if pairs <= PAIR_BUDGET:
-            rules.append(rule)
-    return tuple(rules)
-
-
-def _rule_pair_count(con: duckdb.DuckDBPyConnection, rule: str) -> int:
-    terms = [t.strip() for t in rule.split(" AND ")]
-    left = [t.split("=")[0].strip().removeprefix("l.") for t in terms]
-    right = [t.split("=")[1].strip().removeprefix("r.") for t in terms]
-    lk = ", ".join(f"{c} AS k{i}" for i, c in enumerate(left))
-    rk = ", ".join(f"{c} AS k{i}" for i, c in enumerate(right))
-    on = " AND ".join(f"a.k{i} = b.k{i}" for i in range(len(terms)))
-    keys = ", ".join(f"k{i}" for i in range(len(terms)))
-    sql = (f"WITH a AS (SELECT {keys}, count(*) n FROM (SELECT {lk} FROM f) GROUP BY ALL), "  # noqa: S608
-           f"b AS (SELECT {keys}, count(*) n FROM (SELECT {rk} FROM f) GROUP BY ALL) "
-           f"SELECT coalesce(sum(a.n * b.n), 0) FROM a JOIN b ON {on}")
-    # Ordered pairs, including a record with itself: an upper bound, twice the real count.
-    return int(con.sql(sql).fetchall()[0][0]) // 2
-
-
 def train_arrow(table: pa.Table, *, seed: int = 42, u_max_pairs: float = 5e6,
-                em_max_pairs: float | None = 2e6, recall: float = 0.7) -> TrainedModel:
+                em_max_pairs: float | None = 2e6, recall: float = 0.7,
+                refit_prior: bool = True) -> TrainedModel:
     """Unsupervised training (no labels) on a table with ``RECORD_SCHEMA`` columns.
 
     1. the prior from near-certain matches (``DETERMINISTIC_RULES``) and their assumed recall;
+       with ``refit_prior``, once m is trained, again with the recall the model itself implies;
     2. u by random sampling of pairs (almost all random pairs are different people);
-    3. m by expectation maximisation in the sessions of ``TRAINING_RULES``.
+    3. m by expectation maximisation, one session per entry of ``TRAINING_SESSIONS``, each on
+       the tightest of its rules that admits enough pairs.
     """
     features = features_table(table)
-    linker = _linker(features, splink_settings(_affordable_rules(features)))
+    con = duckdb.connect()
+    con.register("f", features)
+    linker = _linker(features, splink_settings(_affordable_rules(con)))
     linker.training.estimate_probability_two_random_records_match(
         list(DETERMINISTIC_RULES), recall=recall)
     linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
     with _clamped_em_updates():
-        for rule in TRAINING_RULES:
+        for rules in TRAINING_SESSIONS:
+            rule = next((r for r in rules if _rule_pair_count(con, r) >= MIN_TRAINING_PAIRS),
+                        rules[-1])
+            if _rule_pair_count(con, rule) < MIN_TRAINING_PAIRS // 20:
+                continue  # a tiny or empty set teaches EM nothing (and Splink fails on none)
+            log.info("EM session blocked on %s", rule)
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, estimate_without_term_frequencies=True, max_pairs=em_max_pairs)
     settings = _floor_m(linker.misc.save_model_to_json())
+    if refit_prior:
+        _refit_prior(settings, recall)
+    tf = _tf_counts(con)
     trained_at = datetime.now(UTC).replace(microsecond=0)
-    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
+    digest = hashlib.sha256(json.dumps([settings, tf], sort_keys=True).encode()).hexdigest()[:12]
     return TrainedModel(settings=settings, version=f"{ENGINE_VERSION}.{digest}",
-                        trained_at=trained_at, record_count=table.num_rows)
+                        trained_at=trained_at, record_count=table.num_rows, term_frequencies=tf)
 
 
+# The levels that together make DETERMINISTIC_RULES' "same given names, first surname, date".
 def train(records: Sequence[Record], *, seed: int = 42) -> TrainedModel:
     return train_arrow(records_to_arrow(records), seed=seed)
 
@@ -314,11 +336,12 @@ def predict_pairs_from_arrow(model: TrainedModel, table: pa.Table, *,
     match_probability and one gamma_<comparison> column each (``model.explain`` turns the gammas
     into an explanation). Stays in Arrow so a million records need no Python row objects."""
     linker = _linker(features_table(table), _settings_with_matching_columns(model.settings),
-                     threads)
+                     threads, model.tf_tables())
     predictions = linker.inference.predict(threshold_match_probability=threshold,
                                            warning_mode="never")
     columns = ["unique_id_l", "unique_id_r", "match_weight", "match_probability",
-               *(f"gamma_{c.name}" for c in COMPARISONS)]
+               *(f"gamma_{c.name}" for c in COMPARISONS),
+               *(f"tf_{col}_{side}" for col in model.term_frequencies for side in "lr")]
     relation = predictions.as_duckdbpyrelation()
     return relation.select(*columns).to_arrow_table()
 
@@ -329,7 +352,8 @@ def predict_pairs(model: TrainedModel, records: Sequence[Record], *,
     out = []
     for row in scored.to_pylist():
         gammas = {c.name: row[f"gamma_{c.name}"] for c in COMPARISONS}
-        _total, parts = model.explain(gammas)
+        tf = {col: (row[f"tf_{col}_l"], row[f"tf_{col}_r"]) for col in model.term_frequencies}
+        _total, parts = model.explain(gammas, tf)
         out.append(ScoredPair(row["unique_id_l"], row["unique_id_r"],
                               row["match_probability"], row["match_weight"], parts))
     return out
@@ -392,21 +416,26 @@ def score_candidates(model: TrainedModel, query_record: Record,
     batch run agree. Returned best first.
     """
     prior, table = model._weights
+    tf = model.tf_lookup
     q = record_features(query_record)
     out = []
     for candidate in candidate_records:
         c = record_features(candidate)
         total = prior
-        parts = [{"comparison": "prior", "level": "two random records are the same person",
-                  "gamma": None, "match_weight": prior, "m": None, "u": None}]
+        parts = [_prior_part(prior)]
         for comparison, _by_gamma, ordered in table:
             # The ELSE level always holds, so the loop always breaks with the level found.
             for level, lw in zip(comparison.levels, ordered, strict=True):  # noqa: B007
                 if level.test(q, c):
                     break
-            total += lw.weight
-            parts.append({"comparison": comparison.name, "level": lw.label, "gamma": lw.gamma,
-                          "match_weight": lw.weight, "m": lw.m, "u": lw.u})
+            adjustment = 0.0
+            if lw.tf_col is not None:
+                freq = tf.get(lw.tf_col, {})
+                adjustment = lw.tf_adjustment(freq.get(getattr(q, lw.tf_col)),
+                                              freq.get(getattr(c, lw.tf_col)))
+            part = _part(comparison, lw, adjustment)
+            total += part["match_weight"]
+            parts.append(part)
         out.append(ScoredPair(q.unique_id, c.unique_id, probability_from_weight(total), total,
                               parts))
     out.sort(key=lambda p: -p.match_weight)

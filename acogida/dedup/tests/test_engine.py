@@ -120,6 +120,39 @@ def test_score_candidates_equals_splink_predict(trained):
         assert ours.probability == pytest.approx(pair.probability, abs=1e-6)
         assert ours.match_weight == pytest.approx(pair.match_weight, abs=1e-6)
         assert [e["level"] for e in ours.explanation] == [e["level"] for e in pair.explanation]
+        assert ([e.get("tf_adjustment") for e in ours.explanation]
+                == pytest.approx([e.get("tf_adjustment") for e in pair.explanation], abs=1e-6))
+
+
+def test_term_frequencies_travel_in_the_model_and_weigh_alike_in_both_paths(trained):
+    model, records, _truth = trained
+    again = TrainedModel.from_json(model.to_json())
+    assert set(again.term_frequencies) >= {"gn", "fs", "ss"}
+    assert again.tf_lookup == model.tf_lookup
+    # Two pairs that agree exactly on everything but the surname's frequency: a common surname
+    # must count for less than a rare one, in Splink and live alike.
+    counts = model.term_frequencies["fs"]["counts"]
+    common = max(counts, key=counts.get)
+    rare = min(counts, key=counts.get)
+    pairs = []
+    for tag, surname in (("c", common), ("r", rare)):
+        pairs += [_rec(f"{tag}1", "Ana Lucía", surname, "Xatruch", date(1980, 3, 3)),
+                  _rec(f"{tag}2", "Ana Lucía", surname, "Xatruch", date(1980, 3, 3))]
+    batch = {(p.left_id, p.right_id): p for p in predict_pairs(again, pairs, threshold=0.0)}
+    weights = {}
+    for tag in "cr":
+        live = score_candidates(again, pairs[0 if tag == "c" else 2],
+                                [pairs[1 if tag == "c" else 3]])[0]
+        splink = batch.get((f"{tag}1", f"{tag}2")) or batch[(f"{tag}2", f"{tag}1")]
+        assert live.match_weight == pytest.approx(splink.match_weight, abs=1e-6)
+        surname = next(e for e in live.explanation if e["comparison"] == "first_surname")
+        weights[tag] = surname["tf_adjustment"]
+    assert weights["c"] < weights["r"]
+    # A value the model never saw twice gets no adjustment (the level's average weight).
+    unseen = score_candidates(again, _rec("u1", "Zzyzx", "Qwrtz", "", date(1980, 3, 3)),
+                              [_rec("u2", "Zzyzx", "Qwrtz", "", date(1980, 3, 3))])[0]
+    assert all(not e.get("tf_adjustment") for e in unseen.explanation
+               if e["comparison"] in ("given_names", "first_surname"))
 
 
 def test_explanation_weights_sum_to_the_match_weight(trained):
@@ -160,3 +193,23 @@ def test_synthetic_set_is_deterministic_and_plants_duplicates():
     b, truth_b = generate(300, seed=5)
     assert a == b and truth_a == truth_b
     assert 1.2 < len(a) / 300 < 1.8  # ~30% registered again 1-3 times
+
+
+def test_rule_pair_count_matches_the_pairs_a_rule_forms():
+    # The pair budget and the choice of EM rules rest on this count; it must not count a record
+    # with itself (which once made every training rule look big enough on a small register).
+    import duckdb
+
+    from acogida.dedup.engine.features import features_table
+    from acogida.dedup.engine.model import _rule_pair_count
+    from acogida.dedup.engine.synthetic import generate_arrow
+
+    con = duckdb.connect()
+    con.register("f", features_table(generate_arrow(300, seed=2)))
+    for rule in ("l.dob = r.dob", "l.fs_key = r.ss_key AND l.dob_y = r.dob_y",
+                 "left(l.fs, 3) = left(r.fs, 3) AND l.g1_key = r.g1_key"):
+        on = rule.replace("l.", "a.").replace("r.", "b.")
+        formed = con.sql(f"SELECT count(*) FROM f a JOIN f b ON {on} "  # noqa: S608
+                         "AND a.unique_id <> b.unique_id").fetchall()[0][0]
+        # Ordered pairs halved: exact for a symmetric rule, the mean of both directions otherwise.
+        assert _rule_pair_count(con, rule) == formed // 2, rule
