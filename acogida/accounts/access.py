@@ -91,6 +91,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "dedup.review": frozenset({"registration", "caseworker", "admin"}),
     "dedup.decide": frozenset({"caseworker", "admin"}),
     "dedup.bulk_accept": frozenset({"coordinator", "admin"}),
+    # a merge revokes the less advanced of two active documents of one type (reason
+    # "duplicate"); coordinators may do only that, through bulk acceptance
+    "document.revoke.duplicate": frozenset({"coordinator", "caseworker", "admin"}),
     "person.unmerge": frozenset({"caseworker", "admin"}),
     # aggregates, never names
     "stats.read": frozenset({"coordinator", "admin"}),

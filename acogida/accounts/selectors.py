@@ -16,6 +16,9 @@ def person_trail(*, actor: audit.Actor, user, registration_number: str,
             "person", _("Give a registration number such as K7Q2-M9XD-3F."))])
     registration_number = ids.normalize(registration_number)
     audit.record(actor, "audit.read", "person", registration_number)
-    about = Q(subject=registration_number) | Q(object_type="person",
-                                               object_id=registration_number)
+    # A record merged into this one (acogida.dedup) brought its history along: follow its number.
+    from acogida.dedup.selectors import alias_numbers
+
+    numbers = [registration_number, *alias_numbers(registration_number)]
+    about = Q(subject__in=numbers) | Q(object_type="person", object_id__in=numbers)
     return list(AuditEntry.objects.filter(about).order_by("seq")[:max(1, min(limit, 5000))])

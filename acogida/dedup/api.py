@@ -99,11 +99,20 @@ class BulkOut(Schema):
     skipped: list[SkippedOut]
 
 
+class ReissueOut(Schema):
+    document: str
+    holder: str
+
+
 class UnmergeOut(Schema):
     registration_number: str
     survivor: str
     merged_at: datetime
     unmerged_at: datetime
+    # documents revoked as duplicates by the merge stay revoked: their holders need new ones
+    new_documents_needed: list[ReissueOut] = []
+    # the survivor's fields edited after the merge: kept as they are now
+    kept_survivor_fields: list[str] = []
 
 
 def run_out(result: services.RunResult) -> dict:
@@ -119,7 +128,8 @@ def run_out(result: services.RunResult) -> dict:
 @router.post("/dedup/runs", response={201: RunOut})
 @action("dedup.run")
 def start_run(request: HttpRequest, payload: RunIn):
-    """Score the whole registry now (synchronously) and fill the review queue."""
+    """Score the whole registry now (synchronously) and fill the review queue. (The pairs as
+    CSV are the command line's only: the file holds registration numbers in clear.)"""
     result = services.run(actor=actor_of(request), user=user_of(request),
                           threshold=payload.threshold, retrain=payload.retrain)
     return Status(201, run_out(result))
@@ -128,12 +138,14 @@ def start_run(request: HttpRequest, payload: RunIn):
 @router.get("/dedup/pairs", response=PairPage)
 @action("dedup.review")
 def list_pairs(request: HttpRequest, params: Query[PairParams]):
-    page = selectors.list_pairs(user=user_of(request), status=params.status or None,
+    page = selectors.list_pairs(actor=actor_of(request), user=user_of(request),
+                                status=params.status or None,
                                 min_probability=params.min_probability, page=params.page)
     people = selectors.pair_people(page.items)
     return {"count": page.count, "page": page.page, "page_size": page.page_size,
             "has_next": page.has_next,
-            "items": [selectors.pair_view(user_of(request), p, people) for p in page.items]}
+            "items": [selectors.pair_view(user_of(request), p, people, with_counts=False)
+                      for p in page.items]}
 
 
 @router.post("/dedup/pairs/bulk-accept", response=BulkOut)
@@ -161,4 +173,6 @@ def unmerge(request: HttpRequest, registration_number: str):
     record = services.unmerge(actor=actor_of(request), user=user_of(request),
                               registration_number=registration_number)
     return {"registration_number": record.merged_number, "survivor": record.survivor_number,
-            "merged_at": record.merged_at, "unmerged_at": record.unmerged_at}
+            "merged_at": record.merged_at, "unmerged_at": record.unmerged_at,
+            "new_documents_needed": record.revoked_documents,
+            "kept_survivor_fields": record.kept_fields}

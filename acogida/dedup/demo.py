@@ -8,9 +8,11 @@ from acogida.core.errors import Conflict
 
 from . import services
 
-# Training dominates a demo run; on a sample of this size it is quicker. If the engine cannot
-# train on the sample, the demo says so and goes on (``acogida dedup run`` trains on everyone).
+# Training dominates a demo run; on a sample of this size, with smaller pair budgets (passed
+# only where the engine accepts them), it is quicker. If the engine cannot train on the sample,
+# the demo says so and goes on (``acogida dedup run`` trains with its own defaults).
 DEMO_TRAINING_SAMPLE = 2000
+DEMO_TRAINING_OPTIONS = {"u_max_pairs": 1e6, "em_max_pairs": 5e5}
 
 
 def seed_dedup(actor: audit.Actor) -> dict:
@@ -18,7 +20,8 @@ def seed_dedup(actor: audit.Actor) -> dict:
     user = User(username=actor.username or "demo", role="admin", is_active=True)
     try:
         result = services.run(actor=actor, user=user, threshold=services.DEFAULT_THRESHOLD,
-                              training_sample=DEMO_TRAINING_SAMPLE)
+                              training_sample=DEMO_TRAINING_SAMPLE,
+                              training_options=DEMO_TRAINING_OPTIONS)
     except Conflict as exc:
         return {"skipped": str(exc.detail)[:160], "people": 0, "pairs": 0, "new": 0,
                 "clusters": 0, "seconds": 0.0}

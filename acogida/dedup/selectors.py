@@ -14,9 +14,11 @@ from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
 from acogida.core.errors import FieldError, InvalidInput, NotFound
+from acogida.core.numbers import parse_id
 from acogida.registry.models import Person
 
-from .models import CandidatePair, Merge, PairStatus, PersonAlias, Run
+from . import engine
+from .models import CandidatePair, PairStatus, PersonAlias, Run, TrainedModelRecord
 
 PAGE_SIZE = 25
 
@@ -26,9 +28,12 @@ COMPARED = (
     ("second_surname", _("Second surname")), ("sex", _("Sex")),
     ("date_of_birth", _("Date of birth")), ("date_of_birth_estimated", _("Estimated")),
     ("nationality", _("Nationality")), ("place_of_birth", _("Place of birth")),
-    ("external_id", _("External id")), ("registration_point", _("Registered at")),
-    ("registered_at", _("Registered on")),
+    ("external_id", _("External id")), ("phone", _("Phone")), ("languages", _("Languages")),
+    ("arrival_group", _("Arrival group")), ("photo", _("Photo")),
+    ("registration_point", _("Registered at")), ("registered_at", _("Registered on")),
 )
+# Shown only to roles that see sensitive specific needs (a merge unites them).
+SENSITIVE_COMPARED = (("sensitive_needs", _("Sensitive specific needs")),)
 
 # Linked records counted per side, and the action a role needs to learn of them.
 COUNTS = (
@@ -68,10 +73,11 @@ def _probability(value) -> float | None:
     return number
 
 
-def list_pairs(*, user, status: str | None = "pending", min_probability=None, page: int = 1,
-               page_size: int = PAGE_SIZE) -> Page:
+def list_pairs(*, actor: audit.Actor, user, status: str | None = "pending",
+               min_probability=None, page: int = 1, page_size: int = PAGE_SIZE) -> Page:
     """Pairs by status, best first. Pairs whose records are no longer both in the registry
-    (one was merged in another pair) are left out: deciding them would mean nothing."""
+    (one was merged in another pair) are left out: deciding them would mean nothing. Each
+    person on the page is audited (``person.list``, via dedup), as the registry's search is."""
     access.require(user, "dedup.review")
     pairs = CandidatePair.objects.all()
     if status:
@@ -85,21 +91,25 @@ def list_pairs(*, user, status: str | None = "pending", min_probability=None, pa
         gone = PersonAlias.objects.values("registration_number")
         pairs = pairs.exclude(Q(left_number__in=gone) | Q(right_number__in=gone))
     pairs = pairs.order_by("-probability", "id")
-    page = max(1, int(page or 1))
+    page = max(1, min(int(page or 1), 100_000))
     count = pairs.count()
     items = list(pairs[(page - 1) * page_size: page * page_size])
+    numbers = sorted({n for p in items for n in (p.left_number, p.right_number)})
+    audit.record_many(actor, [audit.Event("person.list", "person", n, {"via": "dedup"})
+                              for n in numbers])
     return Page(items, count, page, page_size)
 
 
 def pair_people(pairs: list[CandidatePair]) -> dict[str, Person]:
     numbers = {n for p in pairs for n in (p.left_number, p.right_number)}
     return {p.registration_number: p for p in Person.objects.filter(
-        registration_number__in=numbers).select_related("registration_point")}
+        registration_number__in=numbers).select_related("registration_point", "arrival_group")}
 
 
 def get_pair(*, actor: audit.Actor, user, pair_id) -> CandidatePair:
     access.require(user, "dedup.review")
-    pair = CandidatePair.objects.filter(pk=pair_id).first() if str(pair_id).isdigit() else None
+    number = parse_id(pair_id)
+    pair = None if number is None else CandidatePair.objects.filter(pk=number).first()
     if pair is None:
         raise NotFound(_("No candidate pair with that id."))
     audit.record_many(actor, [audit.Event("person.read", "person", n, {"via": "dedup"})
@@ -112,7 +122,13 @@ def _value(person: Person | None, name: str):
         return None
     if name == "registration_point":
         return person.registration_point.code
+    if name == "arrival_group":
+        return person.arrival_group.name if person.arrival_group_id else ""
+    if name == "photo":
+        return str(_("yes")) if person.photo else ""
     value = getattr(person, name)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
@@ -135,12 +151,20 @@ def counts(user, person: Person | None) -> list[dict]:
     return out
 
 
-def pair_view(user, pair: CandidatePair, people: dict[str, Person] | None = None) -> dict:
+def pair_view(user, pair: CandidatePair, people: dict[str, Person] | None = None, *,
+              with_counts: bool = True) -> dict:
+    """One pair for display. ``with_counts`` False (lists): no linked-record counts, which cost
+    a query per kind and side."""
     people = people if people is not None else pair_people([pair])
     left, right = people.get(pair.left_number), people.get(pair.right_number)
-    fields = [{"field": name, "label": str(label), "left": _value(left, name),
-               "right": _value(right, name),
-               "same": _value(left, name) == _value(right, name)} for name, label in COMPARED]
+    compared = COMPARED + (SENSITIVE_COMPARED if access.sees(user, "needs.sensitive") else ())
+    fields = []
+    for name, label in compared:
+        a, b = _value(left, name), _value(right, name)
+        fields.append({"field": name, "label": str(label), "left": a, "right": b,
+                       "same": a == b,
+                       # kept by a merge whichever side survives (copied onto the survivor)
+                       "one_side": (a in (None, "")) != (b in (None, ""))})
     return {
         "id": pair.pk, "left": pair.left_number, "right": pair.right_number,
         "left_name": left.full_name if left else None,
@@ -149,7 +173,9 @@ def pair_view(user, pair: CandidatePair, people: dict[str, Person] | None = None
         "status": pair.status, "cluster_id": pair.cluster_id,
         "explanation": pair.explanation, "reason": pair.reason,
         "decided_by": pair.decided_by or None, "decided_at": pair.decided_at,
-        "fields": fields, "left_counts": counts(user, left), "right_counts": counts(user, right),
+        "fields": fields,
+        "left_counts": counts(user, left) if with_counts else [],
+        "right_counts": counts(user, right) if with_counts else [],
         "both_present": left is not None and right is not None,
     }
 
@@ -179,37 +205,51 @@ def queue_figures() -> dict:
     return {status: by_status.get(status, 0) for status in PairStatus.values}
 
 
-def merges_of(number: str) -> list[Merge]:
-    return list(Merge.objects.filter(Q(survivor_number=number) | Q(merged_number=number)))
+def alias_numbers(registration_number: str) -> list[str]:
+    """The numbers merged into the person with ``registration_number`` (an audit trail of the
+    survivor follows them)."""
+    return sorted(PersonAlias.objects.filter(
+        person__registration_number=registration_number).values_list(
+        "registration_number", flat=True))
 
 
+# ---- the trained model and the live duplicate check (registry.selectors.duplicate_candidates) --
 
-# ---- the live duplicate check (registry.selectors.duplicate_candidates) -------------------------
+def latest_model() -> tuple[TrainedModelRecord, engine.TrainedModel] | None:
+    """The latest stored model this engine can read, or None."""
+    for stored in TrainedModelRecord.objects.all()[:5]:
+        try:
+            return stored, engine.TrainedModel.from_json(stored.model_json)
+        except (ValueError, KeyError):
+            continue  # trained by another engine version: retrain
+    return None
 
-_LIVE: dict = {}
+
+# (stored model pk, parsed model or None): replaced as a whole, never changed in place, so a
+# concurrent request reads either the old pair or the new one.
+_LIVE: tuple[int | None, engine.TrainedModel | None] = (None, None)
 
 
-def live_model():
+def live_model() -> engine.TrainedModel | None:
     """The latest trained model as an ``engine.TrainedModel``, or None; parsed once per stored
     model (one small query per call to find which is the latest)."""
-    from .models import TrainedModelRecord
-    from .services import latest_model
-
+    global _LIVE
     latest = TrainedModelRecord.objects.values_list("pk", flat=True).first()
     if latest is None:
         return None
-    if _LIVE.get("pk") != latest:
+    cached_pk, cached = _LIVE
+    if cached_pk != latest:
         found = latest_model()
-        _LIVE.clear()
-        _LIVE.update(pk=latest, model=found[1] if found else None)
-    return _LIVE["model"]
+        cached = found[1] if found else None  # an older model this engine can read, or none
+        _LIVE = (latest, cached)
+    return cached
 
 
 def score_hint(model, values: dict, people: list[Person]) -> list[tuple[Person, float, list]]:
-    """(person, probability, explanation) for each candidate, best first, by the same model as
-    the batch run. ``values``: the cleaned values of the person being registered."""
-    from . import engine
-
+    """(person, probability, explanation) for each candidate, best first, by the same model and
+    weights as the batch run, but without the household comparison: the person being registered
+    has no household yet, so that comparison gets no signature (its level for a missing value)
+    for every candidate. ``values``: the cleaned values of the person being registered."""
     query = engine.Record(
         id="", given_names=values.get("given_names") or "",
         first_surname=values.get("first_surname") or "",

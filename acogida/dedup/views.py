@@ -43,16 +43,16 @@ def queue(request):
     status = request.GET.get("status", PairStatus.PENDING)
     minimum = request.GET.get("min_probability") or None
     try:
-        found = selectors.list_pairs(user=request.user, status=status or None,
-                                     min_probability=minimum,
+        found = selectors.list_pairs(actor=actor_of(request), user=request.user,
+                                     status=status or None, min_probability=minimum,
                                      page=_number(request.GET.get("page")))
     except InvalidInput as exc:
         messages.error(request, _message(exc))
         status, minimum = PairStatus.PENDING, None
-        found = selectors.list_pairs(user=request.user, status=status)
+        found = selectors.list_pairs(actor=actor_of(request), user=request.user, status=status)
     people = selectors.pair_people(found.items)
     return render(request, "dedup/queue.html", {
-        "page": found, "pairs": [selectors.pair_view(request.user, p, people)
+        "page": found, "pairs": [selectors.pair_view(request.user, p, people, with_counts=False)
                                  for p in found.items],
         "status": status, "statuses": PairStatus.choices, "min_probability": minimum or "",
         "figures": selectors.queue_figures()})
@@ -140,4 +140,8 @@ def unmerge(request, registration_number: str):
         return redirect(reverse("person-detail", args=[registration_number]))
     messages.success(request, _("%(n)s is a record of its own again.")
                      % {"n": record.merged_number})
+    for document in record.revoked_documents:
+        messages.warning(request, _("Document %(d)s was revoked as a duplicate by the merge and "
+                                    "stays revoked: %(h)s needs a new one.")
+                         % {"d": document["document"], "h": document["holder"]})
     return redirect(reverse("person-detail", args=[record.merged_number]))

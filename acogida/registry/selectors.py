@@ -2,6 +2,7 @@
 API cannot forget it; what a role may see is cut here, so no view can show more."""
 
 import contextlib
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +22,8 @@ from acogida.core.names import first_token_key, tokens
 from . import matching
 from .models import Household, HouseholdMember, Person
 from .validation import clean_person, parse_date
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 MAX_COUNT = 1000  # "1000+" is as precise as a clerk needs, and counting further costs time
@@ -258,18 +261,24 @@ def duplicate_candidates(*, actor: audit.Actor, user, values: dict, limit: int =
                    "date_of_birth", "date_of_birth_estimated", "sex", "nationality",
                    "place_of_birth")[:BLOCK_LIMIT])
     scored = []
+    found = list(found)
     from acogida.dedup import selectors as dedup  # the trained model, when there is one
 
-    if (model := dedup.live_model()) is not None:
-        for person, probability, explanation in dedup.score_hint(model, {
-                **values, "date_of_birth": record.date_of_birth,
-                "date_of_birth_estimated": record.date_of_birth_estimated}, list(found)):
-            if probability >= HINT_THRESHOLD:
-                scored.append(Candidate(person, matching.Match(probability, [
-                    matching.Reason(f"model.{part['comparison']}", round(part["match_weight"], 3),
-                                    part["level"])
-                    for part in explanation if part["comparison"] != "prior"])))
-        found = []
+    try:
+        model = dedup.live_model()
+        if model is not None:
+            by_model = []
+            for person, probability, explanation in dedup.score_hint(model, {
+                    **values, "date_of_birth": record.date_of_birth,
+                    "date_of_birth_estimated": record.date_of_birth_estimated}, found):
+                if probability >= HINT_THRESHOLD:
+                    by_model.append(Candidate(person, matching.Match(probability, [
+                        matching.Reason(f"model.{part['comparison']}",
+                                        round(part["match_weight"], 3), part["level"])
+                        for part in explanation if part["comparison"] != "prior"])))
+            scored, found = by_model, []
+    except Exception:  # noqa: BLE001 - a broken model must not stop a registration
+        log.exception("duplicate check: the trained model failed; the registry's rules score")
     for person in found:
         match = matching.score(record, matching.NameRecord(
             person.given_names, person.first_surname, person.second_surname,

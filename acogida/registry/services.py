@@ -102,10 +102,18 @@ def unused_numbers(model, count: int) -> list[str]:
     column = model._meta.get_field(field_name).column
     chosen: set[str] = set()
     table_empty = not model.objects.exists()
+    # A merged record's number still leads to its survivor (acogida.dedup): never reissued.
+    aliases = None
+    if model is Person and not table_empty:
+        from acogida.dedup.models import PersonAlias
+
+        aliases = PersonAlias if PersonAlias.objects.exists() else None
     while len(chosen) < count:
         batch = set(_new_numbers(count - len(chosen))) - chosen
         if not table_empty:
             batch -= _taken(model, column, list(batch))
+        if aliases is not None:
+            batch -= _taken(aliases, "registration_number", list(batch))
         chosen |= batch
     return list(chosen)
 

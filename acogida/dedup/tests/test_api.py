@@ -147,3 +147,84 @@ def test_run_endpoint_returns_figures():
     body = response.json()
     assert body["people"] == 200 and not body["retrained"]
     assert body["pairs"] == body["new_pairs"]
+
+
+def test_the_queue_is_audited_and_cheap(django_assert_max_num_queries):
+    from acogida.accounts.models import AuditEntry
+
+    people = [testing.make_person(given_names=f"Ana {chr(65 + i)}") for i in range(12)]
+    for left, right in zip(people[::2], people[1::2], strict=True):
+        pair(left, right, 0.9)
+    client = testing.api_client(testing.make_user("registration"))
+    with django_assert_max_num_queries(20):
+        body = client.get("/api/v1/dedup/pairs").json()
+    assert body["count"] == 6
+    listed = AuditEntry.objects.filter(action="person.list", details__via="dedup")
+    assert set(listed.values_list("subject", flat=True)) == {
+        p.registration_number for p in people}
+
+
+def test_odd_pair_ids_are_404_never_500():
+    client = testing.api_client(testing.make_user("admin"))
+    assert _post(client, "/api/v1/dedup/pairs/²/decision",
+                 {"decision": "defer"}).status_code in (404, 422)
+    from django.test import Client
+
+    web = Client()
+    web.force_login(testing.make_user("caseworker"))
+    assert web.get("/duplicates/pairs/99999999999/").status_code == 404
+    from acogida.dedup import selectors
+
+    with pytest.raises(selectors.NotFound):
+        selectors.get_pair(actor=testing.SYSTEM, user=testing.make_user("admin"), pair_id="²")
+
+
+def test_bulk_accept_rechecks_chooses_the_card_holder_and_hides_numbers_from_coordinators():
+    from acogida.asylum.tests.factories import open_claim
+    from acogida.dedup import services
+    from acogida.dedup.models import PersonAlias
+    from acogida.documents.models import Document
+    from acogida.documents.services import issue_temporary_id
+
+    a, b = twins()
+    issue_temporary_id(actor=testing.SYSTEM, user=testing.make_user("admin"),
+                       registration_number=b.registration_number)
+    Document.objects.filter(holder=b).update(status="issued")
+    c, d = twins(date_of_birth="1991-01-01")
+    open_claim(c)
+    open_claim(d)
+    pair(a, b, 0.999)
+    pair(c, d, 0.998)
+    report = services.bulk_accept(actor=testing.SYSTEM, user=testing.make_user("coordinator"),
+                                  min_probability=0.99)
+    assert len(report.merged) == 1 and len(report.skipped) == 1
+    # the record holding the issued card survives, whichever number is smaller
+    assert PersonAlias.objects.get().person.registration_number == b.registration_number
+    assert c.registration_number not in report.skipped[0]["reason"]
+    assert d.registration_number not in report.skipped[0]["reason"]
+
+
+def test_document_revoke_duplicate_policy():
+    from acogida.accounts import access
+
+    allowed = {role for role in ("coordinator", "caseworker", "admin", "registration",
+                                 "medical", "shelter")
+               if access.can(testing.make_user(role), "document.revoke.duplicate")}
+    assert allowed == {"coordinator", "caseworker", "admin"}
+    assert not access.can(testing.make_user("coordinator"), "document.revoke")
+
+
+def test_unmerge_reports_the_documents_to_reissue():
+    from acogida.documents.services import issue_temporary_id
+
+    a, b = twins()
+    admin = testing.make_user("admin")
+    for person in (a, b):
+        issue_temporary_id(actor=testing.SYSTEM, user=admin,
+                           registration_number=person.registration_number)
+    candidate = pair(a, b)
+    client = testing.api_client(testing.make_user("caseworker"))
+    assert _post(client, f"/api/v1/dedup/pairs/{candidate.pk}/decision",
+                 {"decision": "merge", "survivor": a.registration_number}).status_code == 200
+    body = _post(client, f"/api/v1/people/{b.registration_number}/unmerge").json()
+    assert len(body["new_documents_needed"]) == 1

@@ -71,3 +71,41 @@ def test_duplicate_check_uses_the_trained_model_when_there_is_one():
     assert {"model.given_names", "model.date_of_birth"} <= codes
     assert _check(client, given_names="Zoila", first_surname="Quintanilla",
                   date_of_birth="1950-01-01") == []
+
+
+def test_the_duplicate_check_falls_back_to_the_rules_when_the_model_fails(monkeypatch):
+    from acogida.dedup import selectors as dedup
+
+    testing.make_household()
+    caravan(60, seed=2)
+    trained_model()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("engine broke")
+
+    monkeypatch.setattr(dedup, "score_hint", broken)
+    client = testing.api_client(testing.make_user("registration"))
+    found = _check(client, given_names="Jose Luis", first_surname="Ernandes",
+                   second_surname="Crus", date_of_birth="1985-03-12", sex="male")
+    assert found and not any(r["code"].startswith("model.") for r in found[0]["reasons"])
+
+
+def test_a_survivors_trail_follows_the_merged_number_and_numbers_are_not_reused(monkeypatch):
+    from acogida.accounts.selectors import person_trail
+    from acogida.dedup import services as dedup_services
+    from acogida.registry import services as registry_services
+    from acogida.registry.models import Person
+
+    from .factories import twins
+
+    a, b = twins()
+    admin = testing.make_user("admin")
+    dedup_services.merge_people(actor=testing.SYSTEM, user=admin, survivor=a.registration_number,
+                                merged=b.registration_number)
+    trail = person_trail(actor=testing.SYSTEM, user=admin,
+                         registration_number=a.registration_number)
+    assert b.registration_number in {e.subject for e in trail}
+
+    offered = iter([[b.registration_number], ["ZZZZ-ZZZZ-Z1"]])
+    monkeypatch.setattr(registry_services, "_new_numbers", lambda n: next(offered))
+    assert registry_services.unused_numbers(Person, 1) == ["ZZZZ-ZZZZ-Z1"]

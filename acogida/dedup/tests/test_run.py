@@ -79,3 +79,18 @@ def test_a_registry_too_small_to_train_says_so():
     testing.make_person()
     with pytest.raises(services.Conflict):
         services.run(actor=testing.SYSTEM, user=testing.make_user("admin"))
+
+
+def test_pairs_out_is_audited():
+    from acogida.accounts.models import AuditEntry
+
+    caravan(300, seed=11)
+    trained_model()
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        buffer = io.StringIO()
+        call_command("dedup", "run", "--pairs-out", f"{folder}/p.csv", stdout=buffer)
+    assert "personal data" in buffer.getvalue()
+    entry = AuditEntry.objects.get(action="dedup.pairs_out")
+    assert entry.details["count"] >= 0 and entry.details["path"].endswith("p.csv")

@@ -27,7 +27,8 @@ class Command(BaseCommand):
                          help="queue pairs at or above this probability "
                               f"(default {services.DEFAULT_THRESHOLD})")
         run.add_argument("--pairs-out", default=None,
-                         help="also write every pair at or above the threshold to this CSV")
+                         help="also write every pair at or above the threshold to this CSV "
+                              "(registration numbers and external ids in clear: personal data)")
         run.add_argument("--retrain", action="store_true",
                          help="train a new model on the registry first")
 
@@ -63,3 +64,6 @@ class Command(BaseCommand):
         console.print(table)
         if options["pairs_out"]:
             console.print(f"Pairs written to {options['pairs_out']}.")
+            console.print("[bold]Warning:[/bold] the file holds personal data (registration "
+                          "numbers and external ids in clear): keep it as safe as the registry "
+                          "and delete it when done. Writing it was recorded in the audit trail.")
