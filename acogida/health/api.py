@@ -8,7 +8,7 @@ import functools
 import json
 
 from django.http import HttpRequest
-from ninja import Schema, Status
+from ninja import Query, Schema, Status
 from pydantic import Field
 
 from acogida.accounts import access, audit
@@ -22,6 +22,7 @@ from acogida.accounts.api_support import (
 )
 from acogida.accounts.web_support import client_address
 from acogida.core.http import private_file
+from acogida.reporting.schemas import FiltersIn, filters_of
 
 from . import fhir, selectors, services
 from .models import Encounter, Referral, Vaccination
@@ -257,6 +258,8 @@ class HealthStatsOut(Schema):
     children_under_5_overdue_vaccinations: Count
     pregnant_women_in_follow_up: Count
     open_urgent_referrals: Count
+    vaccinations_given: Count
+    filters: dict
 
 
 def _encounter(e: Encounter, number: str) -> dict:
@@ -415,6 +418,9 @@ def urgent_referral(request: HttpRequest, registration_number: str):
 
 @router.get("/stats/health", response=HealthStatsOut)
 @action("health.stats")
-def health_stats(request: HttpRequest):
-    """Counts only, never names."""
-    return selectors.health_stats(user=user_of(request))
+def health_stats(request: HttpRequest, query: Query[FiltersIn]):
+    """Counts only, never names; 1 to 4 is "<5". The filters: ``date_from``..``date_to``
+    bound the encounters, doses given and urgent referrals made (default: the last 30 days;
+    open urgent referrals: all); ``state``, ``place`` and ``group`` select the people by their
+    registration point and arrival group. A bad filter is a 422 naming the field."""
+    return selectors.health_stats(user=user_of(request), filters=filters_of(query))

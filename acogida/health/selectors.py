@@ -234,23 +234,42 @@ def _last_day_with(months: int, latest_due: date) -> date:
     return born
 
 
-def overdue_children(today: date) -> int:
+def overdue_children(today: date, people: Q | None = None) -> int:
     """Children under five with at least one overdue dose of the child schedule, counted in SQL:
     per dose, the births old enough for it to be overdue (due more than ``GRACE_DAYS`` ago)
-    without that dose recorded. Equal to ``schedule.has_overdue`` child by child."""
+    without that dose recorded on or before ``today``. Equal to ``schedule.has_overdue`` child
+    by child. ``people``: only the children it selects (a registration point, a group)."""
     five_years_ago = schedule.add_months(today, -60)
     latest_due = today - timedelta(days=schedule.GRACE_DAYS + 1)
     overdue = Q()
     for dose in schedule.SCHEDULE:
         given = Vaccination.objects.filter(person=OuterRef("pk"), vaccine=dose.vaccine,
-                                           dose=dose.dose)
+                                           dose=dose.dose, date__lte=today)
         overdue |= Q(date_of_birth__lte=_last_day_with(dose.months, latest_due)) & ~Exists(given)
-    return Person.objects.filter(overdue, date_of_birth__gt=five_years_ago).count()
+    return Person.objects.filter(people or Q(), overdue,
+                                 date_of_birth__gt=five_years_ago).count()
 
 
-def _raw_health_stats(*, today: date, days: int) -> dict:
-    since = today - timedelta(days=days - 1)
-    by_day = list(Encounter.objects.filter(date__gte=since, date__lte=today)
+def _window(filters, today: date, days: int) -> tuple[date, date]:
+    """The encounters' days: ``date_from``..``date_to``; a missing end is today (or
+    ``date_from``, if later), a missing start ``days`` days before the end."""
+    until = filters.date_to or max(today, filters.date_from or today)
+    since = filters.date_from or until - timedelta(days=days - 1)
+    return since, until
+
+
+def _raw_health_stats(*, today: date, days: int, filters=None) -> dict:
+    """The counts, unsuppressed. ``filters`` (``acogida.reporting.filters.Filters``): the date
+    range bounds the encounters (and the doses given; the overdue check is as of its end), a
+    pregnancy follow-up counts within 60 days before the end, open urgent referrals count
+    those made in the range (all open ones without dates); state, place and group select the
+    people by their registration point and arrival group."""
+    from acogida.reporting.filters import Filters, day_q, person_q
+
+    filters = filters or Filters()
+    since, until = _window(filters, today, days)
+    of_person = person_q(filters, "person")
+    by_day = list(Encounter.objects.filter(of_person, date__gte=since, date__lte=until)
                   .values("date", "reason").annotate(count=Count("id"))
                   .order_by("date", "reason"))
     by_reason: Counter = Counter()
@@ -258,22 +277,33 @@ def _raw_health_stats(*, today: date, days: int) -> dict:
     for row in by_day:
         by_reason[row["reason"]] += row["count"]
         per_day[row["date"]] += row["count"]
-    pregnant = (Encounter.objects.filter(pregnancy_follow_up=True,
-                                         date__gt=today - PREGNANCY_FOLLOW_UP_WINDOW)
+    follow_up_from = until - PREGNANCY_FOLLOW_UP_WINDOW
+    if filters.date_from and filters.date_from > follow_up_from:
+        follow_up_from = filters.date_from - timedelta(days=1)
+    pregnant = (Encounter.objects.filter(of_person, pregnancy_follow_up=True,
+                                         date__gt=follow_up_from, date__lte=until)
                 .values("person_id").distinct().count())
-    urgent = Referral.objects.filter(status__in=OPEN_REFERRAL, urgency__in=URGENT).count()
-    return {"since": since, "until": today, "by_day": by_day,
+    urgent = Referral.objects.filter(of_person, day_q(filters, "created_at", timestamp=True),
+                                     status__in=OPEN_REFERRAL, urgency__in=URGENT).count()
+    given = Vaccination.objects.filter(of_person, date__gte=since, date__lte=until).count()
+    return {"since": since, "until": until, "by_day": by_day,
             "by_reason": dict(sorted(by_reason.items())), "per_day": dict(sorted(per_day.items())),
-            "overdue": overdue_children(today), "pregnant": pregnant, "urgent": urgent}
+            "overdue": overdue_children(until, person_q(filters)), "pregnant": pregnant,
+            "urgent": urgent, "vaccinations": given, "filters": filters.as_dict()}
 
 
-def health_stats(*, user, today: date | None = None, days: int = STATS_DAYS) -> dict:
-    """Counts only: encounters by reason and day (last ``days`` days), children under five with
-    an overdue vaccination, women in pregnancy follow-up, open urgent referrals. Every count of
-    1 to 4 is shown as ``"<5"`` (small-cell suppression); sums (per day, per reason) are made
-    from the raw numbers first, then suppressed."""
+def health_stats(*, user, today: date | None = None, days: int = STATS_DAYS,
+                 filters=None) -> dict:
+    """Counts only: encounters by reason and day (``date_from``..``date_to``, by default the
+    last ``days`` days), doses given in those days, children under five with an overdue
+    vaccination (as of the last day), women in pregnancy follow-up, open urgent referrals;
+    for the people ``filters`` selects (``acogida.reporting.filters.Filters``: registration
+    point, arrival group). Every count of 1 to 4 is shown as ``"<5"`` (small-cell
+    suppression); sums (per day, per reason) are made from the raw numbers first, then
+    suppressed. A filter matching nothing gives zeros."""
     access.require(user, "health.stats")
-    return _suppressed(_raw_health_stats(today=today or timezone.localdate(), days=days))
+    return _suppressed(_raw_health_stats(today=today or timezone.localdate(), days=days,
+                                         filters=filters))
 
 
 def _suppressed(raw: dict) -> dict:
@@ -285,7 +315,9 @@ def _suppressed(raw: dict) -> dict:
             "encounters_by_reason": suppress_mapping(raw["by_reason"]),
             "children_under_5_overdue_vaccinations": suppress(raw["overdue"]),
             "pregnant_women_in_follow_up": suppress(raw["pregnant"]),
-            "open_urgent_referrals": suppress(raw["urgent"])}
+            "open_urgent_referrals": suppress(raw["urgent"]),
+            "vaccinations_given": suppress(raw["vaccinations"]),
+            "filters": raw["filters"]}
 
 
 # ---- lists: one person's encounters, vaccinations, referrals; the open-referrals worklist -------

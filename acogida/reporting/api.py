@@ -10,6 +10,7 @@ from acogida.core.errors import FieldError, InvalidInput, NotFound
 from . import exports, flows, people_export, planning, selectors, services, tables
 from .filters import parse
 from .models import FlowKind
+from .schemas import FiltersIn
 
 router = AccessRouter(tags=["statistics"])
 
@@ -31,16 +32,6 @@ def stats_summary(request: HttpRequest):
     """Head count and breakdowns by sex, age band, nationality and household size; no names.
     Counts of 1 to 4 people are "<5"."""
     return selectors.summary(actor=actor_of(request), user=user_of(request))
-
-
-class FiltersIn(Schema):
-    """Every figure takes these; a bad value is a 422 naming the field."""
-
-    date_from: str | None = Field(None, description="YYYY-MM-DD")
-    date_to: str | None = Field(None, description="YYYY-MM-DD")
-    state: str | None = Field(None, description="state, e.g. Chiapas (case-insensitive)")
-    place: str | None = Field(None, description="registration point code or part of a name")
-    group: str | None = Field(None, description="arrival group id")
 
 
 def _filters(request: HttpRequest, query: FiltersIn, what: str):

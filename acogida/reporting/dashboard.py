@@ -207,29 +207,43 @@ def _plan(user, filters: Filters) -> list[Panel]:
                    _("Moved on")], rows, _csv("plan", filters))]
 
 
-# Other apps' figures shown as a table. Health reads every young child's vaccinations in Python
-# (``health_stats`` offers no cheaper count yet): noted in docs/situation.md.
+# Other apps' figures shown as a table, read with the dashboard's filters.
 OTHER_APPS = [("health", "acogida.health.selectors", "health_stats"),
               ("schooling", "acogida.schooling.selectors", "stats")]
 
 
-def _other(user) -> list[Panel]:
-    """Panels of the other apps' stats, as a table of their figures, when available."""
+def _figure_labels() -> dict[str, str]:
+    """The other apps' figure names as the dashboard shows them (unknown names: as given)."""
+    return {"children_under_5_overdue_vaccinations": _("Children under five with an overdue "
+                                                       "vaccination"),
+            "pregnant_women_in_follow_up": _("Women in pregnancy follow-up"),
+            "open_urgent_referrals": _("Open urgent referrals"),
+            "vaccinations_given": _("Vaccine doses given"),
+            "encounters_by_day": _("Encounters by day and reason"),
+            "encounters_per_day": _("Encounters per day"),
+            "schools": _("Schools"), "levels": _("Levels")}
+
+
+def _other(user, filters: Filters) -> list[Panel]:
+    """Panels of the other apps' stats, as a table of their figures, when available; each
+    reads the same filters (dates, registration point, arrival group)."""
     panels = []
     for key, module_name, function in OTHER_APPS:
         try:
             read = getattr(import_module(module_name), function, None)
-            data = read(user=user) if callable(read) else None
+            data = read(user=user, filters=filters) if callable(read) else None
         except (ImportError, Forbidden):
             data = None
         if not isinstance(data, dict):
             continue
-        rows = [[name.replace("_", " "), suppress(value) if isinstance(value, int) else value]
+        labels = _figure_labels()
+        rows = [[labels.get(name, name.replace("_", " ")),
+                 suppress(value) if isinstance(value, int) else value]
                 for name, value in data.items() if isinstance(value, int | str)]
         for name, value in data.items():
             if isinstance(value, list) and value and isinstance(value[0], dict):
                 for item in value[:20]:
-                    rows.append([name.replace("_", " "), ", ".join(
+                    rows.append([labels.get(name, name.replace("_", " ")), ", ".join(
                         f"{k}: {suppress(v) if isinstance(v, int) else v}"
                         for k, v in item.items())])
         panels.append(Panel(key, {"health": _("Health"), "schooling": _("Schooling")}[key], "",
@@ -242,7 +256,7 @@ def panels(*, user, filters: Filters) -> list[Panel]:
     built = (_registrations(user, filters) + _flows(user, filters)
              + _shelters(user, filters, occupancy) + _demographics(user, filters)
              + _documents(user, filters) + _gaps(user, filters, occupancy)
-             + _claims(user, filters) + _plan(user, filters) + _other(user))
+             + _claims(user, filters) + _plan(user, filters) + _other(user, filters))
     for panel in built:
         panel.svg = mark_safe(panel.svg)  # noqa: S308 - charts escape every text they draw
     return built

@@ -6,9 +6,10 @@ is an ``InvalidInput`` naming the field (422), never a 500.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -85,3 +86,42 @@ def parse(params: Mapping) -> Filters:
     if errors:
         raise InvalidInput(_("The filters are not valid."), errors)
     return Filters(date_from, date_to, texts["state"], texts["place"], group)
+
+
+def person_q(filters: Filters, path: str = "") -> Q:
+    """The place and group filters on a person (``path``: how to reach the person, e.g.
+    ``"person"``; empty for ``Person`` itself): the registration point's state (exact, any
+    case), its code or part of its name or municipality, and the arrival group. No dates: each
+    figure applies the date range to its own events."""
+    prefix = f"{path}__" if path else ""
+    q = Q()
+    if filters.state:
+        q &= Q(**{f"{prefix}registration_point__state__iexact": filters.state})
+    if filters.place:
+        point = f"{prefix}registration_point__"
+        q &= (Q(**{f"{point}code__iexact": filters.place})
+              | Q(**{f"{point}name__icontains": filters.place})
+              | Q(**{f"{point}municipality__icontains": filters.place}))
+    if filters.group:
+        q &= Q(**{f"{prefix}arrival_group_id": filters.group})
+    return q
+
+
+def start_of(day: date):
+    """The first moment of ``day``, local time (aware)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def day_q(filters: Filters, field: str, *, timestamp: bool = False) -> Q:
+    """``field`` within ``date_from``..``date_to`` (either may be missing). ``timestamp``: the
+    field is a timestamp, compared by its local day — as bounds on the timestamp itself (from
+    the start of ``date_from`` to before the start of the day after ``date_to``), which an
+    index on the field can serve, not as the day computed row by row."""
+    q = Q()
+    if filters.date_from:
+        q &= Q(**{f"{field}__gte": start_of(filters.date_from) if timestamp
+                  else filters.date_from})
+    if filters.date_to:
+        q &= (Q(**{f"{field}__lt": start_of(filters.date_to + timedelta(days=1))}) if timestamp
+              else Q(**{f"{field}__lte": filters.date_to}))
+    return q

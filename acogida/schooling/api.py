@@ -13,6 +13,7 @@ from ninja import Query, Schema, Status
 from pydantic import Field
 
 from acogida.accounts.api_support import AccessRouter, action, actor_of, user_of
+from acogida.reporting.schemas import FiltersIn, filters_of
 
 from . import grades, proposal_selectors, proposals, selectors, services
 from .models import Enrolment
@@ -129,6 +130,7 @@ class LevelCountsOut(Schema):
 class StatsOut(Schema):
     schools: int
     levels: list[LevelCountsOut]
+    filters: dict
 
 
 class SchoolSuggestionOut(Schema):
@@ -369,6 +371,10 @@ def school_suggestion(request: HttpRequest, registration_number: str,
 
 @router.get("/stats/schooling", response=StatsOut)
 @action("school.stats")
-def stats(request: HttpRequest):
-    """Counts by level (seats, enrolled, attending, waitlisted, left); never names."""
-    return selectors.stats(user=user_of(request))
+def stats(request: HttpRequest, query: Query[FiltersIn]):
+    """Counts by level (seats, enrolled, attending, waitlisted, left); never names; children
+    1 to 4 are "<5". The filters: enrolments requested from ``date_from`` to ``date_to``, of
+    children registered at the registration point (``state``, ``place``) and in the arrival
+    group (``group``) given; seats and schools stay whole. A bad filter is a 422 naming the
+    field."""
+    return selectors.stats(user=user_of(request), filters=filters_of(query))

@@ -196,16 +196,23 @@ def schooling_of_person(*, actor: audit.Actor, user, registration_number: str,
             "enrolments": [(e, waitlist_position(e)) for e in enrolments]}
 
 
-def stats(*, user) -> dict:
-    """Counts by level: enrolled (holding a seat), of whom attending, and waitlisted. Counts of
-    children from 1 to 4 are "<5" (``reporting.suppression``); seats and schools are not people
-    and stay exact."""
+def stats(*, user, filters=None) -> dict:
+    """Counts by level: enrolled (holding a seat), of whom attending, and waitlisted, and left.
+    ``filters`` (``acogida.reporting.filters.Filters``): the enrolments requested from
+    ``date_from`` to ``date_to``, of the children registered at the registration point
+    (``state``, ``place``) and in the arrival group (``group``) given. Counts of children from
+    1 to 4 are "<5" (``reporting.suppression``); seats and schools are not people and stay
+    exact (and unfiltered). One aggregate query for the counts."""
+    from acogida.reporting.filters import Filters, day_q, person_q
     from acogida.reporting.suppression import suppress
 
     access.require(user, "school.stats")
+    filters = filters or Filters()
     counts = {level: {"enrolled": 0, "attending": 0, "waitlisted": 0, "left": 0}
               for level in Level.values}
-    for row in Enrolment.objects.values("level", "status").annotate(n=Count("id")):
+    enrolments = Enrolment.objects.filter(day_q(filters, "requested_at", timestamp=True),
+                                          person_q(filters, "person"))
+    for row in enrolments.values("level", "status").annotate(n=Count("id")).order_by():
         bucket = counts[row["level"]]
         if row["status"] in HOLDS_SEAT:
             bucket["enrolled"] += row["n"]
@@ -218,7 +225,7 @@ def stats(*, user) -> dict:
     return {"levels": [{"level": level, "seats": seats_by_level[level],
                         **{k: suppress(n) for k, n in counts[level].items()}}
                        for level in Level.values],
-            "schools": School.objects.count()}
+            "schools": School.objects.count(), "filters": filters.as_dict()}
 
 
 def schools_to_choose(*, user, level_first: str | None = None) -> list[School]:

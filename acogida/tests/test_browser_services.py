@@ -66,7 +66,7 @@ def test_teacher_enrols_a_child(browser_page, live_server):  # noqa: F811
 
 @pytest.mark.django_db(transaction=True)
 def test_coordinator_reads_the_dashboard_in_spanish_without_names(browser_page,  # noqa: F811
-                                                                   live_server):
+                                                                   live_server, tmp_path):
     page = browser_page
     household = testing.make_household()
     names = [m.person.first_surname for m in household.members.select_related("person")]
@@ -82,3 +82,13 @@ def test_coordinator_reads_the_dashboard_in_spanish_without_names(browser_page, 
     playwright.expect(main.locator("svg").first).to_be_visible()
     text = main.inner_text()
     assert not any(name in text for name in names)
+    # the charts rendered: drawn, each with a size, and a screenshot of the whole page
+    charts = main.locator("svg")
+    assert charts.count() >= 5
+    for i in range(charts.count()):
+        box = charts.nth(i).bounding_box()
+        assert box is not None and box["width"] > 0 and box["height"] > 0, i
+    shot = tmp_path / "dashboard.png"
+    page.screenshot(path=shot, full_page=True)
+    assert shot.stat().st_size > 0
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
