@@ -102,7 +102,12 @@ class Person(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["date_of_birth"]),
+            # covers the age-and-sex pyramid (ranges of birth dates counted by sex) without
+            # reading the table; lookups by date of birth use it too
+            models.Index(fields=["date_of_birth", "sex"], name="person_birth_sex"),
+            # registrations per place and day
+            models.Index(fields=["registration_point", "registered_at"],
+                         name="person_point_registered"),
             models.Index(fields=["nationality"]),
             models.Index(fields=["first_surname_key", "given_key", "date_of_birth"]),
             models.Index(fields=["second_surname_key", "given_key", "date_of_birth"]),

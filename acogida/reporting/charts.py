@@ -69,10 +69,11 @@ def column_chart(title: str, bars: list[Bar], *, desc: str = "", width: int = 56
     head, tail = _open(width, height, title, desc or title)
     left, bottom, top = 40, 28, 10
     plot_h = height - bottom - top
-    largest = max((as_number(b.value) for b in bars), default=0) or 1
+    peak = max((as_number(b.value) for b in bars), default=0)
+    largest = peak or 1  # an empty chart: no bar, and no scale that suggests one
     step = (width - left - 10) / max(1, len(bars))
     every = max(1, len(bars) // 6)
-    parts = [head, f'<text x="4" y="{top + 10}" {FONT}>{largest:,}</text>',
+    parts = [head, f'<text x="4" y="{top + 10}" {FONT}>{peak:,}</text>',
              f'<line class="axis" x1="{left}" y1="{height - bottom}" x2="{width - 10}" '
              f'y2="{height - bottom}"/>']
     for i, bar in enumerate(bars):
@@ -106,14 +107,15 @@ def range_chart(title: str, points: list[Point], *, desc: str = "", note: str = 
     head, tail = _open(width, height + extra, title, desc or title)
     left, bottom, top = 48, 28, 10
     plot_h = height - bottom - top
-    largest = max([p.high or 0 for p in points] + [p.value or 0 for p in points] + [1])
+    peak = max([p.high or 0 for p in points] + [p.value or 0 for p in points] + [0])
+    largest = peak or 1
     step = (width - left - 10) / max(1, len(points))
     every = max(1, len(points) // 6)
 
     def y(v: int) -> float:
         return height - bottom - plot_h * v / largest
 
-    parts = [head, f'<text x="4" y="{top + 10}" {FONT}>{largest:,}</text>',
+    parts = [head, f'<text x="4" y="{top + 10}" {FONT}>{peak:,}</text>',
              f'<line class="axis" x1="{left}" y1="{height - bottom}" x2="{width - 10}" '
              f'y2="{height - bottom}"/>']
     line, dashed = [], []
