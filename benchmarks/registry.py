@@ -253,6 +253,15 @@ def run(args) -> int:
         check(row)()
     duplicates = timed(check(row) for row in people)
 
+    # The same check once a duplicates model is trained (issue 8: the live check scores its
+    # candidates with the registry's own Splink model): trained on a sample, as a run does.
+    trained_at = time.perf_counter()
+    _train_duplicates_model(actor, sample_size=20_000, seed=args.seed)
+    train_s = time.perf_counter() - trained_at
+    for row in people[:20]:
+        check(row)()
+    with_model = timed(check(row) for row in people)
+
     lines = [
         ("bulk import", f"{rate:,.0f} people/s", "", f">= {TARGETS['import']:,} people/s",
          rate >= TARGETS["import"]),
@@ -261,8 +270,12 @@ def run(args) -> int:
         ("duplicate check", f"{statistics.median(duplicates):.1f} ms",
          f"{percentile(duplicates, 95):.1f} ms", f"p95 <= {TARGETS['duplicates']:.0f} ms",
          percentile(duplicates, 95) <= TARGETS["duplicates"]),
+        ("dup. check, model", f"{statistics.median(with_model):.1f} ms",
+         f"{percentile(with_model, 95):.1f} ms", f"p95 <= {TARGETS['duplicates']:.0f} ms",
+         percentile(with_model, 95) <= TARGETS["duplicates"]),
     ]
     print()
+    print(f"duplicates model trained on a 20,000-person sample in {train_s:.1f} s")
     print(f"{args.people:,} people on {connection.vendor}")
     print(f"{'':16} {'rate / p50':>18} {'p95':>10}   {'target':<22} met")
     for name, p50, p95, target, ok in lines:
@@ -270,6 +283,25 @@ def run(args) -> int:
     slow = sorted(zip(search, queries, strict=True), reverse=True)[:5]
     print("slowest searches: " + ", ".join(f"{q!r} {ms:.0f} ms" for ms, q in slow))
     return 0
+
+
+def _train_duplicates_model(actor, *, sample_size: int, seed: int) -> None:
+    """Train and store the duplicates model on a random sample of the registry."""
+    from acogida.dedup import engine
+    from acogida.dedup import services as dedup_services
+    from acogida.registry.models import Person
+
+    ids = list(Person.objects.values_list("id", flat=True))
+    chosen = sorted(random.Random(seed).sample(ids, min(sample_size, len(ids))))
+    rows = Person.objects.filter(id__in=chosen).values_list(
+        "registration_number", "given_names", "first_surname", "second_surname", "sex",
+        "date_of_birth", "date_of_birth_estimated", "nationality", "place_of_birth")
+    table = engine.records_to_arrow([
+        engine.Record(id=n, given_names=g, first_surname=f, second_surname=s2, sex=sx,
+                      date_of_birth=b, date_of_birth_estimated=e, nationality=nat,
+                      place_of_birth=pob)
+        for n, g, f, s2, sx, b, e, nat, pob in rows.iterator(chunk_size=5000)])
+    dedup_services._train(table, actor, sample_size)
 
 
 def main(argv=None) -> int:
