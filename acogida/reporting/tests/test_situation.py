@@ -232,3 +232,22 @@ def test_seed_flows_from_the_documented_figures():
     assert FlowCount.objects.filter(source__contains="El Paso Times").get().people_out == 5771
     assert seed_flows(testing.SYSTEM) == 0
     flow(place="Tijuana", date=date(2018, 11, 20), state="Baja California", people_in=1)
+
+
+def test_the_pyramid_counts_each_band_and_sex_on_the_day_asked():
+    from acogida.reporting import filters, selectors
+
+    on = date(2018, 11, 20)
+    for day in ("1988-11-20", "1988-11-21", "1990-01-01", "2000-11-20", "1980-05-05",
+                "1950-06-01"):
+        testing.make_person(sex="male", date_of_birth=day, first_surname="Uno")
+    for day in ("2010-11-21", "2010-11-20", "2012-01-01", "2014-06-01", "2016-11-21"):
+        testing.make_person(sex="female", date_of_birth=day, first_surname="Dos")
+    found = selectors.demographics(user=testing.make_user("coordinator"),
+                                   filters=filters.parse({}), today=on)
+    bands = {row["band"]: row for row in found["pyramid"]}
+    assert bands["18-59"]["male"] == 5  # 18 exactly on the day counts, 1950 is 68
+    assert bands["60+"]["male"] == "<5"
+    # born 2010-11-20: 8 on the day; 2010-11-21: still 7; 2016-11-21: 1, in 0-4
+    assert bands["5-11"]["female"] == "<5" and bands["0-4"]["female"] == "<5"
+    assert found["total"] == 11
