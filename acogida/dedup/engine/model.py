@@ -267,7 +267,9 @@ def _linker(features: pa.Table, settings: dict, threads: int | None = None,
     con.execute("SET preserve_insertion_order = false")
     db_api = DuckDBAPI(connection=con)
     table = db_api.register(features, table_name="acogida_records")
-    linker = Linker(table, settings, log_level=logging.WARNING)
+    # ERROR, not WARNING: Splink warns for every level a training sample happens not to contain
+    # and for its default sample sizes, dozens of lines a run; runs report their own figures
+    linker = Linker(table, settings, log_level=logging.ERROR)
     # The model's own frequencies, not ones Splink would count in this input: a batch over part
     # of the register, and the live check, must weigh "Hernández" alike.
     for col, tf in (tf_tables or {}).items():
