@@ -17,6 +17,7 @@ from acogida.core import ids
 from acogida.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from acogida.core.names import has_control_characters
 from acogida.registry.models import HouseholdMember, Person
+from acogida.registry.selectors import find_person as _person
 
 from . import deadlines, workflow
 from .models import Claim, Dependant, Jurisdiction, Move, Screening
@@ -32,14 +33,6 @@ LATE_FILING_REASONS = ("changed_circumstances", "extraordinary_circumstances", "
 def _saved(user):
     return user if getattr(user, "pk", None) else None
 
-
-def _person(registration_number: str, field: str) -> Person:
-    person = Person.objects.filter(
-        registration_number=ids.normalize(registration_number or "")).first()
-    if person is None:
-        raise NotFound(_("No person with that registration number."),
-                       [FieldError(field, _("No person with that registration number."))])
-    return person
 
 
 def claim_by_number(number: str, *, lock: bool = False) -> Claim:

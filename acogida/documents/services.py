@@ -18,6 +18,7 @@ from acogida.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from acogida.core.names import has_control_characters
 from acogida.core.reference import MEXICAN_STATES
 from acogida.registry.models import HouseholdMember, Person, RegistrationPoint, Relationship
+from acogida.registry.selectors import find_person
 
 from . import card_data, cards, conf, credentials, keys
 from .models import (
@@ -46,12 +47,8 @@ def _saved(user):
 
 
 def _person(registration_number: str, field: str = "person") -> Person:
-    person = (Person.objects.select_related("registration_point")
-              .filter(registration_number=ids.normalize(registration_number or "")).first())
-    if person is None:
-        raise NotFound(_("No person with that registration number."),
-                       [FieldError(field, _("No person with that registration number."))])
-    return person
+    return find_person(registration_number, field,
+                       queryset=Person.objects.select_related("registration_point"))
 
 
 def _document(number: str, *, lock: bool = True) -> Document:

@@ -27,8 +27,9 @@ from django.utils.translation import gettext as _
 from acogida.accounts import access, audit
 from acogida.core import ids, numbers
 from acogida.core.ages import ADULT_AGE, age_on
-from acogida.core.errors import FieldError, Forbidden, InvalidInput, NotFound
+from acogida.core.errors import FieldError, Forbidden, InvalidInput
 from acogida.registry.models import Person
+from acogida.registry.selectors import find_person
 from acogida.reporting.suppression import suppress, suppress_mapping
 
 from . import schedule
@@ -125,14 +126,6 @@ def child_schedule(person: Person, vaccinations, today: date) -> list:
         return []
     return schedule.schedule_status(person.date_of_birth, vaccinations, today)
 
-
-def find_person(registration_number: str) -> Person:
-    """The person, or NotFound (a lookup only: not audited, shows nothing)."""
-    person = Person.objects.filter(
-        registration_number=ids.normalize(registration_number or "")).first()
-    if person is None:
-        raise NotFound(_("No person with that registration number."))
-    return person
 
 
 def person_health(*, actor: audit.Actor, user, registration_number: str,

@@ -17,6 +17,7 @@ from acogida.core import ids, numbers
 from acogida.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
 from acogida.core.names import has_control_characters
 from acogida.registry.models import Person
+from acogida.registry.selectors import find_person as _person
 
 from . import schedule
 from .models import (
@@ -48,14 +49,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 def _saved(user):
     return user if getattr(user, "pk", None) else None
 
-
-def _person(registration_number: str, field: str = "person") -> Person:
-    person = Person.objects.filter(
-        registration_number=ids.normalize(registration_number or "")).first()
-    if person is None:
-        raise NotFound(_("No person with that registration number."),
-                       [FieldError(field, _("No person with that registration number."))])
-    return person
 
 
 def _choice(value, choices, field: str) -> str:

@@ -17,6 +17,7 @@ from acogida.core import ids
 from acogida.core.ages import ADULT_AGE, age_on
 from acogida.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from acogida.core.names import has_control_characters
+from acogida.registry import selectors as registry_selectors
 from acogida.registry.models import Household, HouseholdMember, Person
 from acogida.shelter import selectors as shelter_selectors
 
@@ -46,11 +47,8 @@ def valid_id(value) -> bool:
 
 def find_person(registration_number: str) -> Person:
     # The plan never reads sensitive needs: not decrypted here.
-    person = Person.objects.defer("sensitive_needs").filter(
-        registration_number=ids.normalize(registration_number or "")).first()
-    if person is None:
-        raise NotFound(_("No person with that registration number."))
-    return person
+    return registry_selectors.find_person(
+        registration_number, queryset=Person.objects.defer("sensitive_needs"))
 
 
 def find_household(number: str) -> Household:

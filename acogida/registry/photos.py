@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from acogida.accounts import access, audit
-from acogida.core import ids
 from acogida.core.errors import BadRequest, FieldError, NotFound
 
 from .models import Person
+from .selectors import find_person
 
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 MAX_SIDE = 600  # pixels: enough to recognise a face and to print on an ID card
@@ -25,11 +25,7 @@ Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs early
 
 
 def _person(registration_number: str, *, lock: bool = False) -> Person:
-    queryset = Person.objects.select_for_update() if lock else Person.objects
-    person = queryset.filter(registration_number=ids.normalize(registration_number)).first()
-    if person is None:
-        raise NotFound(_("No person with that registration number."))
-    return person
+    return find_person(registration_number, lock=lock)
 
 
 def _reencode(data: bytes) -> bytes:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from acogida.accounts import access, audit
 from acogida.core import ids
-from acogida.core.errors import NotFound
+from acogida.core.errors import FieldError, NotFound
 from acogida.core.names import first_token_key, tokens
 
 from . import matching
@@ -123,6 +123,26 @@ def search_people(*, actor: audit.Actor, user, q: str, page: int = 1,
     audit.record_many(actor, [audit.Event("person.list", "person", p.registration_number,
                                           searched_by) for p in items])
     return Page(items, min(len(matched), MAX_COUNT), len(matched) > MAX_COUNT, page, page_size)
+
+
+def find_person(registration_number: str, field: str = "person", *,
+                queryset: QuerySet[Person] | None = None, lock: bool = False) -> Person:
+    """The person with this registration number, for a service's own lookup: not audited (the
+    caller records what it does) and with no access check (the caller's action has one). A merged
+    record's number leads to the survivor. ``field`` names the input in the 404's errors."""
+    from acogida.dedup.selectors import survivor_of
+
+    queryset = Person.objects.all() if queryset is None else queryset
+    if lock:
+        queryset = queryset.select_for_update()
+    number = ids.normalize(registration_number or "")
+    person = queryset.filter(registration_number=number).first()
+    if person is None and (survivor := survivor_of(number)) is not None:
+        person = queryset.filter(pk=survivor.pk).first()
+    if person is None:
+        raise NotFound(_("No person with that registration number."),
+                       [FieldError(field, _("No person with that registration number."))])
+    return person
 
 
 def get_person(*, actor: audit.Actor, user, registration_number: str) -> Person:

@@ -14,10 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
-from acogida.core import ids
 from acogida.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from acogida.core.numbers import parse_id
-from acogida.registry.models import Person
+from acogida.registry.selectors import find_person as person_by_number
 
 from . import grades
 from . import seats as seat_counts
@@ -217,14 +216,6 @@ def school_by_id(school_id, *, lock: bool = False) -> School:
         raise NotFound(_("No such school."), [FieldError("school", str(school_id)[:40])])
     return school
 
-
-def person_by_number(registration_number: str) -> Person:
-    """The person with this registration number (404 if there is none)."""
-    person = Person.objects.filter(
-        registration_number=ids.normalize(registration_number or "")).first()
-    if person is None:
-        raise NotFound(_("No person with that registration number."))
-    return person
 
 
 def _check_grade(level: str, grade) -> None:

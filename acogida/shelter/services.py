@@ -21,6 +21,7 @@ from acogida.core.ages import age_on
 from acogida.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from acogida.core.names import has_control_characters
 from acogida.registry.models import Household, HouseholdMember, Person, SpecificNeed
+from acogida.registry.selectors import find_person as _person
 
 from . import conf, rules, texts
 from .models import (
@@ -131,13 +132,6 @@ def place_of(section: Section, occupied: int) -> rules.Place:
     return rules.Place(section.pk, section.shelter_id, section.kind, section.capacity, occupied,
                        section.shelter.wheelchair_accessible)
 
-
-def _person(registration_number: str) -> Person:
-    person = Person.objects.filter(
-        registration_number=ids.normalize(registration_number or "")).first()
-    if person is None:
-        raise NotFound(_("No person with that registration number."))
-    return person
 
 
 def _section(section_id, *, lock: bool = True) -> Section:
