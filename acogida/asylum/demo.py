@@ -21,10 +21,9 @@ from acogida.registry.models import HouseholdMember
 
 from . import services, workflow
 from .models import Claim, Dependant, Move
+from .screening.facts import EXCLUSION_FLAGS
 
-NO = dict.fromkeys(("serious_nonpolitical_crime", "persecutor_of_others", "war_crimes",
-                    "acts_contrary_un", "particularly_serious_crime_conviction",
-                    "security_danger", "terrorism", "firmly_resettled"), False)
+NO = dict.fromkeys(EXCLUSION_FLAGS, False)
 # (kind, actor, grounds, narrative): typical accounts of the 2018 caravan
 ACCOUNTS = [
     ("gang_recruitment_refusal", "non_state", ["political_opinion"],

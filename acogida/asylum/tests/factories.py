@@ -4,6 +4,7 @@ from datetime import date
 
 from acogida import testing
 from acogida.asylum import services
+from acogida.asylum.screening.facts import EXCLUSION_FLAGS
 
 FACTS = {
     "as_of": "2018-11-20",
@@ -18,10 +19,7 @@ FACTS = {
                "grounds": ["political_opinion"], "past": True, "feared": True,
                "state_protection_available": False, "internal_relocation_reasonable": False,
                "torture_risk": False}],
-    "exclusion": {"serious_nonpolitical_crime": False, "persecutor_of_others": False,
-                  "war_crimes": False, "acts_contrary_un": False,
-                  "particularly_serious_crime_conviction": False, "security_danger": False,
-                  "terrorism": False, "firmly_resettled": False},
+    "exclusion": dict.fromkeys(EXCLUSION_FLAGS, False),
     "late_filing_reason": None,
 }
 
