@@ -17,6 +17,12 @@ from .access import ROLES
 from .models import ApiToken, User
 
 
+def stored_user(user):
+    """The user to keep on a row as who did it: the command line acts as an unsaved user, for
+    whom nothing is kept (the audit entry names the actor)."""
+    return user if getattr(user, "pk", None) else None
+
+
 @transaction.atomic
 def create_user(*, actor: audit.Actor, username: str, role: str, password: str,
                 check_password: bool = True) -> User:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
+from acogida.accounts.services import stored_user
 from acogida.core import ids
 from acogida.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from acogida.core.names import has_control_characters
@@ -29,9 +30,6 @@ NOTE_LIMIT = 2_000
 LATE_FILING_REASONS = ("changed_circumstances", "extraordinary_circumstances", "beyond_control",
                        "none")
 
-
-def _saved(user):
-    return user if getattr(user, "pk", None) else None
 
 
 
@@ -227,14 +225,14 @@ def open_claim(*, actor: audit.Actor, user, registration_number: str, jurisdicti
                   narrative=_text(narrative, "narrative", NARRATIVE_LIMIT),
                   facts=check_facts(facts, person=principal, jurisdiction=jurisdiction),
                   late_filing_reason=_late_reason(late_filing_reason),
-                  created_by=_saved(user), created_at=now, updated_at=now)
+                  created_by=stored_user(user), created_at=now, updated_at=now)
     _check_no_open_claim([principal, *[m.person for m in members]], jurisdiction)
     refresh_claim_deadline(claim)
     claim.save()
     Dependant.objects.bulk_create([Dependant(claim=claim, person=m.person,
                                              relationship=m.relationship) for m in members])
     Move.objects.create(claim=claim, from_status="", to_status=workflow.INTAKE,
-                        effective=timezone.localdate(), by=_saved(user), at=now)
+                        effective=timezone.localdate(), by=stored_user(user), at=now)
     audit.record(actor, "claim.open", "claim", claim.number,
                  subject=principal.registration_number, jurisdiction=jurisdiction,
                  dependants=[m.person.registration_number for m in members])
@@ -342,7 +340,8 @@ def move_claim(*, actor: audit.Actor, user, number: str, to: str, effective: dat
     claim.updated_at = timezone.now()
     claim.save()
     Move.objects.create(claim=claim, from_status=before, to_status=to, effective=effective,
-                        note=_text(note, "note", NOTE_LIMIT), by=_saved(user), at=claim.updated_at)
+                        note=_text(note, "note", NOTE_LIMIT), by=stored_user(user),
+                        at=claim.updated_at)
     audit.record(actor, "claim.move", "claim", claim.number,
                  subject=claim.principal.registration_number, to=to, before=before,
                  effective=effective.isoformat())
@@ -377,7 +376,7 @@ def screen_claim(*, actor: audit.Actor, user, number: str, as_of: date | None = 
                            _facts_errors(exc)) from exc
     screening = Screening.objects.create(
         claim=claim, as_of=as_of, lang=lang, result=result,
-        policies_applied=list(result.get("policies_applied", [])), by=_saved(user),
+        policies_applied=list(result.get("policies_applied", [])), by=stored_user(user),
         at=timezone.now())
     audit.record(actor, "claim.screen", "claim", claim.number,
                  subject=claim.principal.registration_number, as_of=as_of.isoformat(),

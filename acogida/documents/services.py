@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
+from acogida.accounts.services import stored_user
 from acogida.core import ids
 from acogida.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from acogida.core.names import has_control_characters
@@ -40,10 +41,6 @@ EMPLOYER_WIDTH = Document._meta.get_field("employer").max_length
 def _today() -> date:
     return timezone.localdate()
 
-
-def _saved(user):
-    """The user to keep on a row: the CLI's user is never saved, so nothing is kept for it."""
-    return user if getattr(user, "pk", None) else None
 
 
 def _person(registration_number: str, field: str = "person") -> Person:
@@ -152,7 +149,7 @@ def _new_document(*, actor, user, holder: Person, doc_type: str, legal_basis: st
         legal_status=card_data.legal_status(doc_type, legal_basis)[0],
         issue_date=today, valid_from=today,
         valid_until=today + timedelta(days=conf.validity_days(doc_type) - 1),
-        office=office, officer=_saved(user), officer_name=getattr(user, "username", ""),
+        office=office, officer=stored_user(user), officer_name=getattr(user, "username", ""),
         requested_at=now, replaces=replaces,
         card=card_data.snapshot(person=holder, doc_type=doc_type, legal_basis=legal_basis,
                                 office=office, guardian=guardian, employer=employer,
@@ -268,7 +265,7 @@ def create_print_batch(*, actor: audit.Actor, user, numbers: Iterable[str] | Non
         raise InvalidInput(_("No requested documents are waiting to be printed."),
                            [FieldError("numbers", _("Nothing to print."))])
     batch = PrintBatch.objects.create(number=ids.new_number(), office=office_point,
-                                      created_at=timezone.now(), created_by=_saved(user))
+                                      created_at=timezone.now(), created_by=stored_user(user))
     Document.objects.filter(id__in=[d.id for d in documents]).update(batch=batch)
     audit.record(actor, "document.print_batch.create", "print_batch", batch.number,
                  documents=[d.number for d in documents])
@@ -293,7 +290,7 @@ def mark_batch_printed(*, actor: audit.Actor, user, batch: str) -> PrintBatch:
     printed = list(found.documents.filter(status=Status.REQUESTED)
                    .values_list("number", flat=True))
     found.documents.filter(status=Status.REQUESTED).update(status=Status.PRINTED, printed_at=now)
-    found.printed_at, found.printed_by = now, _saved(user)
+    found.printed_at, found.printed_by = now, stored_user(user)
     found.save(update_fields=["printed_at", "printed_by"])
     audit.record(actor, "document.print", "print_batch", found.number, documents=printed)
     return found

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
+from acogida.accounts.services import stored_user
 from acogida.core import ids, numbers
 from acogida.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
 from acogida.core.names import has_control_characters
@@ -45,9 +46,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     ReferralStatus.DECLINED: frozenset(),
 }
 
-
-def _saved(user):
-    return user if getattr(user, "pk", None) else None
 
 
 
@@ -119,7 +117,7 @@ def _new_encounter(*, user, person: Person, date: date | None, facility_kind: st
         person=person, date=day,
         facility_kind=_choice(facility_kind, FacilityKind, "facility_kind"),
         facility_name=_one_line(facility_name, "facility_name"),
-        clinician=_saved(user), clinician_name=getattr(user, "username", ""),
+        clinician=stored_user(user), clinician_name=getattr(user, "username", ""),
         reason=_choice(reason, Reason, "reason"), triage=_choice(triage, Urgency, "triage"),
         diagnoses=_diagnoses(diagnoses), notes=_text(notes, "notes"),
         pregnancy_follow_up=pregnancy_follow_up, created_at=timezone.now())
@@ -162,7 +160,7 @@ def _new_vaccination(*, user, person: Person, vaccine: str, dose: int, date: dat
         raise Conflict(_("This dose is already recorded."),
                        [FieldError("dose", _("Already recorded."))])
     vaccination = Vaccination(person=person, vaccine=vaccine, dose=dose, date=day,
-                              lot=_one_line(lot, "lot", limit=40), recorded_by=_saved(user),
+                              lot=_one_line(lot, "lot", limit=40), recorded_by=stored_user(user),
                               created_at=timezone.now())
     vaccination.full_clean(exclude=["person", "recorded_by"], validate_constraints=False)
     return vaccination
@@ -297,7 +295,7 @@ def create_referral(*, actor: audit.Actor, user, registration_number: str, to_fa
                         to_facility=_one_line(to_facility, "to_facility", required=True),
                         urgency=_choice(urgency, Urgency, "urgency"),
                         reason=_text(reason, "reason", required=True),
-                        created_by=_saved(user), created_at=now, updated_at=now)
+                        created_by=stored_user(user), created_at=now, updated_at=now)
     referral.full_clean()
     referral.save()
     audit.record(actor, "health.referral.create", "referral", referral.pk,
@@ -344,7 +342,7 @@ def break_glass(*, actor: audit.Actor, user, registration_number: str,
     if len(reason) < BREAK_GLASS_MIN_REASON:
         raise InvalidInput(_("Say why you need this record."), [FieldError(
             "reason", _("At least %(n)d characters.") % {"n": BREAK_GLASS_MIN_REASON})])
-    if _saved(user) is None:
+    if stored_user(user) is None:
         raise InvalidInput(_("Breaking the glass needs a named user account."))
     now = timezone.now()
     grant = BreakGlassGrant.objects.create(user=user, person=person, reason=reason,

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
+from acogida.accounts.services import stored_user
 from acogida.core.errors import FieldError, InvalidInput, NotFound
 from acogida.registry.models import ArrivalGroup
 
@@ -50,7 +51,7 @@ def record_flow_count(*, actor: audit.Actor, user, date: date, place: str, state
                      source=source.strip(),
                      people_in=people_in, people_out=people_out, families=families,
                      children=children, arrival_group=arrival_group, notes=notes.strip(),
-                     recorded_by=user if getattr(user, "pk", None) else None,
+                     recorded_by=stored_user(user),
                      recorded_by_name=getattr(user, "username", ""), recorded_at=timezone.now())
     flow.full_clean()
     flow.save()

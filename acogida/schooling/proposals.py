@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
+from acogida.accounts.services import stored_user
 from acogida.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from acogida.core.numbers import parse_id
 from acogida.registry.models import HouseholdMember
@@ -211,7 +212,7 @@ def confirm_proposal(*, actor: audit.Actor, user, proposal_id) -> BulkProposal:
         raise Conflict(_("Nothing was enrolled: %(n)s line(s) no longer fit. Make a new "
                          "proposal for the shelter.") % {"n": len(errors)}, errors)
     now = timezone.now()
-    requested_by = user if getattr(user, "pk", None) else None
+    requested_by = stored_user(user)
     enrolments = [Enrolment(
         person_id=line["person_id"], school_id=line["school"], level=line["level"],
         grade=line["grade"], suggested_level=line["level"], suggested_grade=line["grade"],

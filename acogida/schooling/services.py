@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
+from acogida.accounts.services import stored_user
 from acogida.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from acogida.core.numbers import parse_id
 from acogida.registry.selectors import find_person as person_by_number
@@ -125,7 +126,7 @@ def request_enrolment(*, actor: audit.Actor, user, registration_number: str, sch
         overridden_by_test=overridden,
         status=EnrolmentStatus.ENROLLED if free else EnrolmentStatus.WAITLISTED,
         requested_at=now, enrolled_at=now if free else None,
-        requested_by=user if getattr(user, "pk", None) else None)
+        requested_by=stored_user(user))
     enrolment.full_clean(exclude=["person", "school", "requested_by"])
     try:
         with transaction.atomic():

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
+from acogida.accounts.services import stored_user
 from acogida.core import ids
 from acogida.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from acogida.registry.models import Household, HouseholdMember, Person
@@ -224,7 +225,7 @@ def confirm_proposal(*, actor: audit.Actor, user, proposal_id: int) -> Placement
                       "them and confirm again.") % {"n": len({e.field for e in errors})},
                     errors)
     now = timezone.now()
-    user_id = user if getattr(user, "pk", None) else None
+    user_id = stored_user(user)
     stays = [Stay(person_id=p, section_id=g["section"], household_id=line["household_id"],
                   checked_in_at=now, checked_in_by=user_id,
                   note=_("placement proposal %(id)s") % {"id": proposal.pk})

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
+from acogida.accounts.services import stored_user
 from acogida.core import ids
 from acogida.core.ages import age_on
 from acogida.core.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -199,7 +200,7 @@ def place(*, actor: audit.Actor, user, people: Sequence[Person], section: Sectio
         stay.checked_out_at, stay.end_reason = now, EndReason.TRANSFERRED
         stay.save(update_fields=["checked_out_at", "end_reason"])
     stays = [Stay(person=p, section=section, household=household, checked_in_at=now,
-                  checked_in_by=user if getattr(user, "pk", None) else None, note=note[:300],
+                  checked_in_by=stored_user(user), note=note[:300],
                   overridden_rules=overridden,
                   override_reason=override_reason.strip() if overridden else "",
                   override_by=actor.username if overridden else "") for p in people]
