@@ -81,22 +81,11 @@ def build_registry(args) -> int:
     """The caravan through the bulk import, then registration times spread over the route."""
     from django.db import connection
 
-    from acogida.accounts import audit
-    from acogida.accounts.models import User
-    from acogida.registry import imports
     from acogida.registry.models import Person, RegistrationPoint
-    from acogida.registry.synthetic import ARRIVAL_GROUP, REGISTRATION_POINTS
-    from acogida.testing import make_group, make_point
+    from acogida.registry.synthetic import REGISTRATION_POINTS
 
-    for point in REGISTRATION_POINTS:
-        make_point(point.code, point.name, point.state, point.municipality)
-    make_group(ARRIVAL_GROUP["name"])
     start = time.perf_counter()
-    data, _sample = registry_bench.caravan_csv(args.people, args.seed)
-    report = imports.import_people(actor=audit.Actor.system("benchmark"),
-                                   user=User(username="bench", role="admin"), data=data,
-                                   filename="caravan.csv", dry_run=False)
-    del data
+    report = registry_bench.import_caravan(args.people, args.seed)
     print(f"registry: {report.people:,} people imported in {time.perf_counter() - start:.0f} s "
           f"({len(report.errors)} errors)")
     start = time.perf_counter()

@@ -147,6 +147,24 @@ def drop_database(database_url: str) -> None:
 
 # ---- measuring -------------------------------------------------------------------------------
 
+def import_caravan(people: int, seed: int):
+    """The route's registration points and arrival group, then a synthetic caravan of ``people``
+    through the bulk import (the other benchmarks build their registry with this)."""
+    from acogida.accounts import audit
+    from acogida.accounts.models import User
+    from acogida.registry import imports
+    from acogida.registry.synthetic import ARRIVAL_GROUP, REGISTRATION_POINTS
+    from acogida.testing import make_group, make_point
+
+    for point in REGISTRATION_POINTS:
+        make_point(point.code, point.name, point.state, point.municipality)
+    make_group(ARRIVAL_GROUP["name"])
+    data, _sample = caravan_csv(people, seed)
+    return imports.import_people(actor=audit.Actor.system("benchmark"),
+                                 user=User(username="bench", role="admin"), data=data,
+                                 filename="caravan.csv", dry_run=False)
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]

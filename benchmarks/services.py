@@ -62,21 +62,8 @@ def p95(values: list[float]) -> float:
 
 
 def build_registry(args) -> dict:
-    from acogida.registry import imports
-    from acogida.registry.synthetic import ARRIVAL_GROUP, REGISTRATION_POINTS
-    from acogida.testing import make_group, make_point
-
-    for point in REGISTRATION_POINTS:
-        make_point(point.code, point.name, point.state, point.municipality)
-    make_group(ARRIVAL_GROUP["name"])
-    from acogida.accounts import audit
-    from acogida.accounts.models import User
-
     start = time.perf_counter()
-    data, _sample = registry_bench.caravan_csv(args.people, args.seed)
-    report = imports.import_people(actor=audit.Actor.system("benchmark"),
-                                   user=User(username="bench", role="admin"), data=data,
-                                   filename="caravan.csv", dry_run=False)
+    report = registry_bench.import_caravan(args.people, args.seed)
     print(f"registry: {report.people:,} people imported in {time.perf_counter() - start:.0f} s")
     from django.db import connection
 
