@@ -10,6 +10,7 @@ and readable only by its owner.
 import base64
 import os
 import secrets
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -26,7 +27,7 @@ class KeyRing:
         self._keys = {kid: AESGCM(key) for kid, key in keys}
 
     def encrypt(self, plaintext: str, associated: bytes = b"") -> str:
-        nonce = os.urandom(12)
+        nonce = _nonces.take()
         sealed = self._keys[self.current_id].encrypt(nonce, plaintext.encode(), associated)
         return f"{PREFIX}:{self.current_id}:{base64.b64encode(nonce + sealed).decode()}"
 
@@ -36,6 +37,37 @@ class KeyRing:
             raise ValueError(f"no key {kid!r} in the key ring")
         raw = base64.b64decode(body)
         return self._keys[kid].decrypt(raw[:12], raw[12:], associated).decode()
+
+
+class _NoncePool:
+    """Random 96-bit GCM nonces, read from the operating system a few hundred at a time.
+
+    One ``os.urandom`` call a value releases the GIL, and while an import's writer thread holds
+    it, getting it back took 0.4 ms a call: 10 s of a million-person import with 2% sensitive
+    needs. Buffered bytes from the same source are as random; a forked child starts with an
+    empty pool, so parent and child never share a nonce."""
+
+    SIZE = 12
+    BATCH = 512
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._empty()
+        os.register_at_fork(after_in_child=self._empty)
+
+    def _empty(self) -> None:
+        self._buffer, self._at = b"", 0
+
+    def take(self) -> bytes:
+        with self._lock:
+            if self._at >= len(self._buffer):
+                self._buffer, self._at = os.urandom(self.SIZE * self.BATCH), 0
+            nonce = self._buffer[self._at:self._at + self.SIZE]
+            self._at += self.SIZE
+            return nonce
+
+
+_nonces = _NoncePool()
 
 
 def _parse(lines: list[tuple[str, str]]) -> list[tuple[str, bytes]]:

@@ -1,9 +1,11 @@
 import base64
+import os
 
 import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from acogida.core import crypto
 from acogida.core.crypto import KeyRing
 
 
@@ -40,3 +42,23 @@ def test_unknown_key_is_refused():
     token = KeyRing([("k1", _key())]).encrypt("x")
     with pytest.raises(ValueError, match="no key"):
         KeyRing([("k9", _key())]).decrypt(token)
+
+
+def test_nonces_never_repeat_across_refills():
+    ring = KeyRing([("k1", AESGCM.generate_key(256))])
+    nonces = {base64.b64decode(ring.encrypt("x").split(":", 2)[2])[:12]
+              for _ in range(3 * crypto._NoncePool.BATCH)}
+    assert len(nonces) == 3 * crypto._NoncePool.BATCH
+
+
+def test_a_forked_child_does_not_reuse_the_parents_buffered_nonces():
+    crypto._nonces.take()  # the parent has a buffer with nonces left in it
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.write(write, crypto._nonces.take())
+        os._exit(0)
+    os.close(write)
+    child = os.read(read, 12)
+    os.waitpid(pid, 0)
+    assert child != crypto._nonces.take()
