@@ -2,8 +2,10 @@
 
 One file is one all-or-nothing step: every row is read and checked by ``validation.clean_person``
 (the same rules as the API and the web form), every problem is reported at once with its
-spreadsheet row number, and only a file with no problem at all is written, in one transaction,
-through ``services.write_registrations``. A dry run does all of it but the write.
+spreadsheet row number, and only a file with no problem at all is kept. The rows are written in
+one transaction (``bulk.ImportWriter``) as they pass their checks, so checking and writing
+overlap; the first problem stops the writing, the rest of the file is still checked for the
+report, and the rollback takes back what was written. A dry run does all of it but the write.
 
 A file that cannot be read as a table (wrong type, wrong encoding, wrong header) is refused before
 any row is read, with a ``BadRequest`` that says how to fix the file.
@@ -14,16 +16,20 @@ import csv
 import gc
 import hashlib
 import io
+import logging
 import os
 import re
+import sqlite3
+import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 from operator import itemgetter
 from pathlib import Path
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -32,8 +38,10 @@ from django.utils.translation import gettext as _
 from acogida.accounts import access, audit
 from acogida.core.errors import BadRequest, FieldError, InvalidInput
 
-from . import bulk, services, validation
+from . import bulk, validation
 from .models import ArrivalGroup, ConsentPurpose, RegistrationPoint, Relationship
+
+log = logging.getLogger(__name__)
 
 TEMPLATE_COLUMNS = (
     "household_ref", "relationship", "given_names", "first_surname", "second_surname", "sex",
@@ -232,8 +240,11 @@ def _column_of(field_name: str, purposes: list[str], message: str) -> str:
     return "consent_date"
 
 
-def _check_rows(table: Iterator[list], names: list[str | None], today: date,
-                references: _References, report: ImportReport, progress=None) -> list[_Row]:
+def _checked_rows(table: Iterator[list], names: list[str | None], today: date,
+                  references: _References, report: ImportReport,
+                  progress=None) -> Iterator[_Row]:
+    """Each data row, checked: its problems go to ``report.errors`` as they are found, so a
+    caller that stops writing at the first one still sees every row."""
     errors = report.errors
     width = len(names)
     position = {name: i for i, name in enumerate(names) if name is not None}
@@ -247,7 +258,6 @@ def _check_rows(table: Iterator[list], names: list[str | None], today: date,
                                 "consent_date", "registration_point", "arrival_group")])
     required = _("This field is required.")
     clean_person = validation.clean_person
-    rows: list[_Row] = []
     number = 1
     for cells in table:
         number += 1
@@ -302,62 +312,91 @@ def _check_rows(table: Iterator[list], names: list[str | None], today: date,
             errors.append(FieldError("relationship", _(
                 "A relationship needs a household_ref: give both, or neither for a person "
                 "on their own."), row=number))
-        rows.append(_Row(number, household_ref, relationship, point, group, cleaned.values))
-    report.rows = len(rows)
-    return rows
+        report.rows += 1
+        yield _Row(number, household_ref, relationship, point, group, cleaned.values)
 
 
-def _households(rows: list[_Row], report: ImportReport) -> list[services.NewHousehold]:
-    """Group rows into the plans ``write_registrations`` takes; household rules checked here."""
-    by_ref: dict[str, list[_Row]] = {}
-    plans = []
-    for row in rows:
-        if row.household_ref:
-            by_ref.setdefault(row.household_ref, []).append(row)
+class _Member(NamedTuple):
+    """What the household rules read of a row (not its person's values: those are written and
+    let go)."""
+
+    number: int
+    relationship: str
+    point: RegistrationPoint | None
+    group: ArrivalGroup | None
+
+
+@dataclass(slots=True)
+class _Household:
+    ref: str
+    key: tuple[int, str] | None  # primary key and number, once the import writes
+    members: list[_Member]
+
+
+class _HouseholdBook:
+    """The rows of each ``household_ref``, in the file's order (a household's rows need not be
+    next to each other). The household rules are checked once every row has been read."""
+
+    def __init__(self):
+        self.by_ref: dict[str, _Household] = {}
+
+    def add(self, row: _Row, new_household: Callable | None = None) -> tuple[int, str] | None:
+        """Note the row's household; the first time a reference is seen, ``new_household(point
+        id)`` gives its key. The household's key (``None`` for a person on their own)."""
+        if not row.household_ref:
+            return None
+        household = self.by_ref.get(row.household_ref)
+        if household is None:
+            key = new_household(row.point.pk) if new_household and row.point else None
+            household = self.by_ref[row.household_ref] = _Household(row.household_ref, key, [])
+        household.members.append(_Member(row.number, row.relationship, row.point, row.group))
+        return household.key
+
+    def check(self, report: ImportReport) -> None:
+        for household in self.by_ref.values():
+            _check_household(household.ref, household.members, report)
+        report.households = len(self.by_ref)
+        report.people = report.rows
+
+    def sizes(self) -> Iterator[tuple[str, int]]:
+        return ((h.key[1], len(h.members)) for h in self.by_ref.values())
+
+
+def _check_household(ref: str, members: list[_Member], report: ImportReport) -> None:
+    relationships = [m.relationship for m in members]
+    for error in validation.check_household(relationships):
+        if error.field == "members":
+            rows_named = ", ".join(str(m.number) for m in members[:10])
+            if len(members) > 10:
+                rows_named += ", …"
+            report.errors.append(FieldError("relationship", _(
+                "Household %(ref)r (rows %(rows)s): %(message)s")
+                % {"ref": ref, "rows": rows_named, "message": error.message},
+                row=members[0].number))
         else:
-            plans.append(services.NewHousehold(
-                row.point, [services.NewMember("", row.values)], row.group, household=False))
-    for ref, members in by_ref.items():
-        relationships = [m.relationship for m in members]
-        for error in validation.check_household(relationships):
-            if error.field == "members":
-                rows_named = ", ".join(str(m.number) for m in members[:10])
-                if len(members) > 10:
-                    rows_named += ", …"
+            index = int(re.search(r"\[(\d+)\]", error.field).group(1))
+            if members[index].relationship:  # an empty one is already "required"
                 report.errors.append(FieldError("relationship", _(
-                    "Household %(ref)r (rows %(rows)s): %(message)s")
-                    % {"ref": ref, "rows": rows_named, "message": error.message},
-                    row=members[0].number))
-            else:
-                index = int(re.search(r"\[(\d+)\]", error.field).group(1))
-                if members[index].relationship:  # an empty one is already "required"
-                    report.errors.append(FieldError("relationship", _(
-                        "Unknown relationship %(v)r: use one of %(all)s.")
-                        % {"v": members[index].relationship,
-                           "all": ", ".join(Relationship.values)}, row=members[index].number))
-        head = members[0]
-        for member in members:
-            if member.relationship == Relationship.HEAD:
-                head = member
-                break
-        for member in members:
-            # Identity first: _References hands out one object per point and group.
-            if (member.point is not head.point and member.point is not None
-                    and head.point is not None and member.point != head.point):
-                report.errors.append(FieldError("registration_point", _(
-                    "Everyone in household %(ref)r registers at the same point (the head's is "
-                    "%(code)s).") % {"ref": ref, "code": head.point.code}, row=member.number))
-            if member.group is not head.group and member.group != head.group:
-                report.errors.append(FieldError("arrival_group", _(
-                    "Everyone in household %(ref)r arrives with the same group (the head's "
-                    "is %(name)r).") % {"ref": ref, "name": head.group.name if head.group
-                                        else ""}, row=member.number))
-        plans.append(services.NewHousehold(
-            head.point, [services.NewMember(m.relationship, m.values) for m in members],
-            head.group))
-    report.households = len(by_ref)
-    report.people = len(rows)
-    return plans
+                    "Unknown relationship %(v)r: use one of %(all)s.")
+                    % {"v": members[index].relationship,
+                       "all": ", ".join(Relationship.values)}, row=members[index].number))
+    head = members[0]
+    for member in members:
+        if member.relationship == Relationship.HEAD:
+            head = member
+            break
+    for member in members:
+        # Identity first: _References hands out one object per point and group.
+        if (member.point is not head.point and member.point is not None
+                and head.point is not None and member.point != head.point):
+            report.errors.append(FieldError("registration_point", _(
+                "Everyone in household %(ref)r registers at the same point (the head's is "
+                "%(code)s).") % {"ref": ref, "code": head.point.code}, row=member.number))
+        if member.group is not head.group and member.group != head.group:
+            report.errors.append(FieldError("arrival_group", _(
+                "Everyone in household %(ref)r arrives with the same group (the head's "
+                "is %(name)r).") % {"ref": ref, "name": head.group.name if head.group
+                                    else ""}, row=member.number))
 
 
 @contextmanager
@@ -456,8 +495,8 @@ def import_people(*, actor: audit.Actor, user, data: bytes, filename: str, dry_r
                   today: date | None = None, progress=None) -> ImportReport:
     """Check every row of the file and, when none is wrong and this is no dry run, write them all.
 
-    ``progress(stage, done, total)`` is called now and then with stage "check" or "write"
-    (the command line shows a progress bar with it).
+    ``progress(stage, done, total)`` is called now and then with stage "check" (a dry run) or
+    "write" (the command line shows a progress bar with it).
     """
     access.require(user, "person.import")
     with _no_cyclic_gc():
@@ -472,30 +511,99 @@ def _import(*, actor, user, data, filename, dry_run, today, progress) -> ImportR
     if header is None or not any(str(c or "").strip() for c in header):
         raise _bad(_("The file is empty: the first row must be the template's header."))
     names = _header(header)
-    if progress:
-        progress("check", 0, None)
-    rows = _check_rows(table, names, today, _References(), report, progress)
-    if not rows and not report.errors:
-        raise _bad(_("The file has a header but no rows of people."))
-    plans = _households(rows, report)
-    report.errors.sort(key=lambda e: (e.row or 0))
-    if progress:
-        progress("check", len(rows), len(rows))
-    if report.errors:
-        if dry_run:
-            return report
-        raise InvalidInput(
-            _("Nothing was imported: %(n)d problem(s) in the file. Fix the rows named and upload "
-              "it again.") % {"n": len(report.errors)}, report.errors)
+    references = _References()
     if dry_run:
+        if progress:
+            progress("check", 0, None)
+        book = _HouseholdBook()
+        for row in _checked_rows(table, names, today, references, report, progress):
+            book.add(row)
+        _conclude(book, report, dry_run=True)
+        if progress:
+            progress("check", report.rows, report.rows)
         return report
-    del rows
-    with transaction.atomic(), _bulk_indexes(report.people):
-        bulk.write_import(actor=actor, user=user, plans=plans, action="person.import",
-                          details={"import": report.import_id},
-                          progress=partial(progress, "write") if progress else None)
+    table, expected = _bounded(table, data, filename)
+    # Rows are written as they pass their checks, in the transaction; a bad row found later
+    # stops the writing and the rollback takes back what was written (nothing is lost).
+    with _checkpoint_afterwards(expected), transaction.atomic(), _bulk_indexes(expected), \
+            bulk.ImportWriter(actor=actor, user=user, action="person.import",
+                              details={"import": report.import_id}, expected=expected,
+                              progress=partial(progress, "write") if progress else None
+                              ) as writer:
+        book, errors = _HouseholdBook(), report.errors
+        add_person, new_household = writer.add_person, writer.new_household
+        for row in _checked_rows(table, names, today, references, report):
+            if errors:
+                book.add(row)
+                continue
+            household = book.add(row, new_household)
+            add_person(row.values, row.point.pk, row.group.pk if row.group else None,
+                       household, row.relationship)
+        _conclude(book, report, dry_run=False)
+        writer.finish(book.sizes())
         audit.record(actor, "import.people", "import", report.import_id, rows=report.rows,
                      people=report.people, households=report.households,
                      filename=Path(filename).name[:200])
     report.written = True
     return report
+
+
+def _conclude(book: _HouseholdBook, report: ImportReport, *, dry_run: bool) -> None:
+    """The household rules, then: a dry run reports every problem; an import with any raises
+    (and its transaction rolls back)."""
+    book.check(report)
+    if not report.rows and not report.errors:
+        raise _bad(_("The file has a header but no rows of people."))
+    report.errors.sort(key=lambda e: (e.row or 0))
+    if report.errors and not dry_run:
+        raise InvalidInput(
+            _("Nothing was imported: %(n)d problem(s) in the file. Fix the rows named and upload "
+              "it again.") % {"n": len(report.errors)}, report.errors)
+
+
+def _bounded(table: Iterator[list], data: bytes, filename: str) -> tuple[Iterator[list], int]:
+    """The rows, and at least as many as there are: a CSV has no more rows than lines (a quoted
+    cell may span lines, a blank row is skipped: fewer, never more); a workbook's rows are read
+    first and counted."""
+    if Path(filename).suffix.lower() == ".csv":
+        return table, data.count(b"\n") + 1
+    rows = list(table)
+    return iter(rows), len(rows)
+
+
+@contextmanager
+def _checkpoint_afterwards(people: int):
+    """SQLite writes a transaction to its write-ahead log, and the commit that leaves the log
+    over 1,000 pages copies the whole log into the database (a checkpoint; 4 to 7 s for a
+    million people, with nothing to overlap). For a large import the automatic checkpoint is
+    off until the commit, and a checkpoint thread of its own (its own connection) does that
+    work afterwards, while readers go on reading what was committed (SQLite's documented way:
+    sqlite.org/wal.html, "Automatic checkpoint"). The thread is not a daemon: a command that
+    ends waits for it."""
+    if connection.vendor != "sqlite" or people < BULK_INDEX_THRESHOLD:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        pages = cursor.fetchone()[0]
+        cursor.execute("PRAGMA wal_autocheckpoint = 0")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
+    if connection.in_atomic_block or connection.is_in_memory_db():
+        return  # not committed yet (an outer transaction holds it), or no log to copy
+    threading.Thread(target=_checkpoint, args=(connection.settings_dict["NAME"],),
+                     name="import-checkpoint").start()
+
+
+def _checkpoint(path) -> None:
+    try:
+        database = sqlite3.connect(path, timeout=60)
+        try:
+            database.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            database.close()
+    except sqlite3.Error as exc:  # the next commit's automatic checkpoint does it then
+        log.warning("checkpoint after the import failed: %s", exc)

@@ -5,6 +5,8 @@ import csv
 import io
 import json
 import os
+import sqlite3
+import sys
 import time
 from datetime import date, datetime
 
@@ -338,16 +340,16 @@ def test_a_crash_mid_import_leaves_the_data_as_it_was(clerk, monkeypatch):
 
 def test_a_crash_while_building_rows_stops_the_writer_and_leaves_nothing(clerk, monkeypatch):
     before = counts()
-    real = bulk._Builder.rows
+    real = bulk._Builder.person
     calls = []
 
-    def crash_on_second_chunk(self, *args):  # on the calling thread, the writer busy
+    def crash_in_second_chunk(self, *args):  # on the calling thread, the writer busy
         calls.append(1)
-        if len(calls) == 2:
+        if len(calls) == 3:
             raise RuntimeError("out of memory")
         return real(self, *args)
 
-    monkeypatch.setattr(bulk._Builder, "rows", crash_on_second_chunk)
+    monkeypatch.setattr(bulk._Builder, "person", crash_in_second_chunk)
     monkeypatch.setattr(bulk, "CHUNK", 2)
     rows = [f",,Ana{i},Cruz,,F,2000-01-01,,HND,TAP" for i in range(6)]
     with pytest.raises(RuntimeError, match="out of memory"):
@@ -373,6 +375,81 @@ def test_a_large_import_in_many_chunks_is_whole_and_audited(clerk, monkeypatch):
     assert chain.ok, chain.reason
     page = selectors.search_people(actor=ACTOR, user=clerk, q="ana29 cruz")
     assert [p.given_names for p in page.items] == ["Ana29"]
+
+
+def test_a_household_whose_rows_are_apart_is_one_household(clerk, monkeypatch):
+    monkeypatch.setattr(bulk, "CHUNK", 2)  # its members are written in different chunks
+    rows = [",,Luis,Díaz,,M,1980-01-01,,SLV,TAP",
+            "H1,head,Ana,Cruz,Paz,F,1985-01-01,,HND,TAP",
+            ",,Rosa,Díaz,,F,1981-01-01,,SLV,TAP",
+            "H2,head,Juan,Mejía,,M,1970-01-01,,HND,TAP",
+            ",,Pedro,Díaz,,M,1982-01-01,,SLV,TAP",
+            "H1,child,Sofía,Cruz,Paz,F,2010-01-01,,HND,TAP",
+            "H2,spouse,Marta,Reyes,,F,1972-01-01,,HND,TAP",
+            "H1,spouse,Óscar,Cruz,,M,1984-01-01,,HND,TAP"]
+    report = run(clerk, csv_text(*rows))
+    assert (report.people, report.households) == (8, 2)
+    sizes = sorted(Household.objects.values_list("members__person__first_surname", flat=True))
+    assert sizes == ["Cruz", "Cruz", "Cruz", "Mejía", "Reyes"]
+    h1 = HouseholdMember.objects.get(person__given_names="Sofía").household
+    assert sorted(m.person.given_names for m in h1.members.all()) == ["Ana", "Sofía", "Óscar"]
+    entry = AuditEntry.objects.get(action="household.create", object_id=h1.number)
+    assert entry.details["members"] == 3
+    assert audit.verify_chain().ok
+
+
+def test_a_household_rule_broken_at_the_end_takes_back_what_was_written(clerk, monkeypatch):
+    """The rows are written as they pass; a second head in the last row undoes all of it."""
+    testing.make_person(user=clerk)
+    before = counts()
+    monkeypatch.setattr(bulk, "CHUNK", 2)
+    monkeypatch.setattr(imports, "BULK_INDEX_THRESHOLD", 1)
+    indexes = _person_indexes()
+    written = []
+    real = bulk._Rows.__call__
+    monkeypatch.setattr(bulk._Rows, "__call__",
+                        lambda self, cursor, vendor: (written.append(len(self.people)),
+                                                      real(self, cursor, vendor)))
+    rows = ["H1,head,Ana,Cruz,Paz,F,1985-01-01,,HND,TAP"]
+    rows += [f",,Luis{i},Díaz,,M,1980-01-01,,SLV,TAP" for i in range(6)]
+    rows += ["H1,head,Óscar,Cruz,,M,1984-01-01,,HND,TAP"]
+    with pytest.raises(InvalidInput) as excinfo:
+        run(clerk, csv_text(*rows))
+    assert errors_of(excinfo) == [(2, "relationship")]
+    assert "exactly one head" in str(excinfo.value.errors[0].message)
+    assert sum(written) >= 6  # rows had gone to the database before the problem was found
+    assert counts() == before
+    assert _person_indexes() == indexes
+    assert audit.verify_chain().ok
+
+
+def test_an_import_puts_the_thread_switch_interval_back(clerk):
+    interval = sys.getswitchinterval()
+    run(clerk, csv_text(",,Ana,Cruz,,F,1990-01-01,,HND,TAP"))
+    assert sys.getswitchinterval() == interval
+    with pytest.raises(InvalidInput):
+        run(clerk, csv_text(",,Ana,Cruz,,F,1990-01-01,,HONDURAS,TAP"))
+    assert sys.getswitchinterval() == interval
+
+
+def test_the_checkpoint_after_a_large_import_empties_the_write_ahead_log(tmp_path):
+    path = tmp_path / "registry.sqlite3"
+    database = sqlite3.connect(path)
+    database.execute("PRAGMA journal_mode = WAL")
+    database.execute("PRAGMA wal_autocheckpoint = 0")  # as during a large import
+    database.execute("CREATE TABLE t (x)")
+    database.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(50_000)])
+    database.commit()
+    log = path.with_name(path.name + "-wal")
+    size = log.stat().st_size
+    imports._checkpoint(path)
+    # Once every frame is in the database, the next commit starts the log again from its
+    # beginning instead of growing it.
+    database.execute("INSERT INTO t VALUES (0)")
+    database.commit()
+    assert log.stat().st_size == size
+    assert database.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 50_001
+    database.close()
 
 
 def _person_indexes() -> list:

@@ -1,6 +1,6 @@
 """``acogida import people FILE [--dry-run]``: check a CSV or XLSX file and import its people.
 
-Every row is checked before anything is written; when a row is wrong nothing is imported and
+Every row is checked, in one transaction; when a row is wrong nothing is imported and
 every problem is listed as ``row N, field: message``. The command acts as the administrator.
 """
 
@@ -16,7 +16,7 @@ from acogida.core.errors import DomainError
 from acogida.registry import imports
 
 MAX_LISTED = 200
-STAGES = {"check": "checking rows", "write": "writing people"}
+STAGES = {"check": "checking rows", "write": "checking and writing people"}
 
 
 def command_user() -> User:
