@@ -565,8 +565,8 @@ def _bounded(table: Iterator[list], data: bytes, filename: str) -> tuple[Iterato
     """The rows, and at least as many as there are: a CSV has no more rows than lines (a quoted
     cell may span lines, a blank row is skipped: fewer, never more); a workbook's rows are read
     first and counted."""
-    if Path(filename).suffix.lower() == ".csv":
-        return table, data.count(b"\n") + 1
+    if Path(filename).suffix.lower() == ".csv":  # a line ends in "\n", "\r\n" or "\r"
+        return table, data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n") + 1
     rows = list(table)
     return iter(rows), len(rows)
 

@@ -423,6 +423,13 @@ def test_a_household_rule_broken_at_the_end_takes_back_what_was_written(clerk, m
     assert audit.verify_chain().ok
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_every_line_ending_imports_every_row(clerk, end):
+    rows = [f",,Ana{i},Cruz,,F,1990-01-01,,HND,TAP" for i in range(5)]
+    report = run(clerk, end.join([HEADER, *rows]))  # and no line end after the last row
+    assert report.people == 5 == Person.objects.count()
+
+
 def test_an_import_puts_the_thread_switch_interval_back(clerk):
     interval = sys.getswitchinterval()
     run(clerk, csv_text(",,Ana,Cruz,,F,1990-01-01,,HND,TAP"))
