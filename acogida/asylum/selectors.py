@@ -5,7 +5,7 @@ Every read of a claim is audited. The narrative and the intake facts reach only 
 """
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, When
 from django.utils import timezone
@@ -205,12 +205,17 @@ def stats(*, user, actor: audit.Actor | None = None, today: date | None = None,
     queryset = Claim.objects.all()
     if jurisdiction:
         queryset = queryset.filter(jurisdiction=jurisdiction)
+    # A claim not yet lodged counts from its intake's local day: bounds on the timestamp (the
+    # first moment of date_from, the first of the day after date_to), not the day computed
+    # row by row (on SQLite a Python function per claim).
     if date_from:
         queryset = queryset.filter(Q(lodged_on__gte=date_from)
-                                   | Q(lodged_on__isnull=True, created_at__date__gte=date_from))
+                                   | Q(lodged_on__isnull=True,
+                                       created_at__gte=_start_of(date_from)))
     if date_to:
         queryset = queryset.filter(Q(lodged_on__lte=date_to)
-                                   | Q(lodged_on__isnull=True, created_at__date__lte=date_to))
+                                   | Q(lodged_on__isnull=True,
+                                       created_at__lt=_start_of(date_to + timedelta(days=1))))
     if state:
         queryset = queryset.filter(principal__registration_point__state__iexact=state)
     if place:
@@ -218,22 +223,29 @@ def stats(*, user, actor: audit.Actor | None = None, today: date | None = None,
                                    | Q(principal__registration_point__name__icontains=place))
     if group:
         queryset = queryset.filter(principal__arrival_group_id=group)
-    by = Counter()
-    for row in queryset.values("jurisdiction", "status").annotate(n=Count("pk")):
+    # one pass over the claims: per jurisdiction and status, how many, how many open ones are
+    # past their next deadline and how many fall due within AT_RISK_DAYS
+    by, overdue, due_soon = Counter(), Counter(), Counter()
+    for row in queryset.order_by().values("jurisdiction", "status").annotate(
+            n=Count("pk"),
+            overdue=Count("pk", filter=Q(open=True, next_deadline__lt=today)),
+            due_soon=Count("pk", filter=Q(open=True, next_deadline__gte=today,
+                                          next_deadline__lte=today + timedelta(
+                                              days=deadlines.AT_RISK_DAYS)))):
         by[(row["jurisdiction"], row["status"])] = row["n"]
-    open_claims = queryset.filter(open=True)
-    overdue = (open_claims.filter(next_deadline__lt=today)
-               .values("jurisdiction").annotate(n=Count("pk")))
-    due_soon = (open_claims.filter(next_deadline__gte=today,
-                                   next_deadline__lte=today + timedelta(
-                                       days=deadlines.AT_RISK_DAYS))
-                .values("jurisdiction").annotate(n=Count("pk")))
+        overdue[row["jurisdiction"]] += row["overdue"]
+        due_soon[row["jurisdiction"]] += row["due_soon"]
     if actor is not None:
         audit.record(actor, "stats.claims", "stats", "claims")
     return {
         "total": sum(by.values()),
         "by_status": [{"jurisdiction": j, "status": s, "count": n}
                       for (j, s), n in sorted(by.items())],
-        "overdue": {row["jurisdiction"]: row["n"] for row in overdue},
-        "due_soon": {row["jurisdiction"]: row["n"] for row in due_soon},
+        "overdue": {j: n for j, n in sorted(overdue.items()) if n},
+        "due_soon": {j: n for j, n in sorted(due_soon.items()) if n},
     }
+
+
+def _start_of(day: date) -> datetime:
+    """The first moment of ``day``, local time (aware)."""
+    return timezone.make_aware(datetime.combine(day, time.min))

@@ -235,12 +235,17 @@ def overdue_children(today: date, people: Q | None = None) -> int:
     five_years_ago = schedule.add_months(today, -60)
     latest_due = today - timedelta(days=schedule.GRACE_DAYS + 1)
     overdue = Q()
+    youngest = None  # the latest birth with any dose overdue: a range of person_birth_cov
     for dose in schedule.SCHEDULE:
         given = Vaccination.objects.filter(person=OuterRef("pk"), vaccine=dose.vaccine,
                                            dose=dose.dose, date__lte=today)
-        overdue |= Q(date_of_birth__lte=_last_day_with(dose.months, latest_due)) & ~Exists(given)
-    return Person.objects.filter(people or Q(), overdue,
-                                 date_of_birth__gt=five_years_ago).count()
+        born_by = _last_day_with(dose.months, latest_due)
+        youngest = born_by if youngest is None else max(youngest, born_by)
+        overdue |= Q(date_of_birth__lte=born_by) & ~Exists(given)
+    born = Q(date_of_birth__gt=five_years_ago)
+    if youngest is not None:
+        born &= Q(date_of_birth__lte=youngest)
+    return Person.objects.filter(people or Q(), overdue, born).count()
 
 
 def _window(filters, today: date, days: int) -> tuple[date, date]:

@@ -1,27 +1,22 @@
 """Aggregate figures: counts only, computed in the database, never a name."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import connection
 from django.db.models import (
-    CharField,
     Count,
-    ExpressionWrapper,
-    F,
-    IntegerField,
     OuterRef,
     Q,
     Subquery,
     Sum,
 )
-from django.db.models.functions import Cast, Concat, Substr, TruncDate
 from django.utils import timezone
 
 from acogida.accounts import access, audit
 from acogida.core.reference import SENSITIVE_NEEDS
 from acogida.registry.models import HouseholdMember, Person, Sex, SpecificNeed
 
-from .filters import Filters, day_q, person_q
+from .filters import Filters, day_q, start_of
 from .suppression import suppress, suppress_mapping
 
 # (label, lowest age, highest age) — the bands humanitarian reports use.
@@ -43,8 +38,8 @@ def _birth_range(today: date, low: int, high: int) -> tuple[date, date]:
 
 
 def age_band_counts(queryset, today: date) -> dict[str, int]:
-    """People by age band: grouped by date of birth in the database, bucketed here (see
-    ``_pyramid_counts``)."""
+    """People by age band: grouped by date of birth in the database (read off the index
+    ``person_birth_cov``, in order), bucketed here."""
     bounds = [(label, *_birth_range(today, low, high)) for label, low, high in AGE_BANDS]
     counts = dict.fromkeys((label for label, *_ in bounds), 0)
     for born, n in (queryset.order_by().values_list("date_of_birth")
@@ -84,36 +79,101 @@ def summary(*, actor: audit.Actor, user, today: date | None = None) -> dict:
 
 # --- the situation picture: every figure below is a count, filtered, and suppressed -------------
 
-def _people(filters: Filters):
-    return Person.objects.filter(day_q(filters, "registered_at", timestamp=True),
-                                 person_q(filters))
+def _point_ids(filters: Filters) -> list[int] | None:
+    """The registration points the state and place filters select (None: no such filter, every
+    point). Read first (a few rows) so that the people are filtered by ``registration_point_id``
+    alone: the leading column of the person indexes below, on either database."""
+    from acogida.registry.models import RegistrationPoint
+
+    if not (filters.state or filters.place):
+        return None
+    return list(RegistrationPoint.objects.filter(_point_q(filters)).order_by("pk")
+                .values_list("pk", flat=True))
 
 
-def _per_day_and_point(people) -> list[dict]:
-    """``{day, point, n}`` per local day of registration and registration point, oldest first.
+def _point_q(filters: Filters) -> Q:
+    """``person_q``'s state and place conditions, on ``RegistrationPoint`` itself."""
+    q = Q()
+    if filters.state:
+        q &= Q(state__iexact=filters.state)
+    if filters.place:
+        q &= (Q(code__iexact=filters.place) | Q(name__icontains=filters.place)
+              | Q(municipality__icontains=filters.place))
+    return q
 
-    On SQLite the database knows no time zones, so Django's local day is a Python function
-    called once per row (seconds on a million people). There the rows are grouped in SQL by
-    the stored UTC timestamp's quarter hour (text ``YYYY-MM-DD HH:MM:SS``; every time zone's
-    offset is a whole number of quarter hours, so a quarter hour falls on one local day) and
-    the few buckets are turned into local days here. Elsewhere the database does it."""
-    if connection.vendor != "sqlite":
-        return list(people.annotate(day=TruncDate("registered_at"))
-                    .values("day", point=F("registration_point_id")).annotate(n=Count("id"))
-                    .order_by())
-    minute = Cast(Substr("registered_at", 15, 2), IntegerField())
-    quarter = Concat(Substr("registered_at", 1, 14),
-                     Cast(ExpressionWrapper(minute / 15, output_field=IntegerField()),
-                          CharField()), output_field=CharField())
-    counts: dict = {}
-    for row in (people.annotate(quarter=quarter)
-                .values("quarter", point=F("registration_point_id"))
-                .annotate(n=Count("id")).order_by()):
-        stamp = datetime.strptime(row["quarter"][:13], "%Y-%m-%d %H").replace(
-            minute=15 * int(row["quarter"][14:]), tzinfo=UTC)
-        key = (timezone.localdate(stamp), row["point"])
-        counts[key] = counts.get(key, 0) + row["n"]
-    return [{"day": day, "point": point, "n": n} for (day, point), n in counts.items()]
+
+def _people_q(filters: Filters, points: list[int] | None, path: str = "") -> Q:
+    """The people the filters select — registered within the date range, at one of ``points``
+    (None: any), in the arrival group — as conditions on the columns of the index
+    ``person_point_registered_cov``, which holds them all (and the other figures' columns)."""
+    prefix = f"{path}__" if path else ""
+    q = day_q(filters, f"{prefix}registered_at", timestamp=True)
+    if points is not None:
+        q &= Q(**{f"{prefix}registration_point_id__in": points})
+    if filters.group:
+        q &= Q(**{f"{prefix}arrival_group_id": filters.group})
+    return q
+
+
+def _local_days(first: datetime, last: datetime) -> list[date]:
+    day, end = timezone.localdate(first), timezone.localdate(last)
+    days = []
+    while day <= end:
+        days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def _per_day_and_point(filters: Filters) -> list[dict]:
+    """``{day, point, n}`` per local day of registration and registration point (only those
+    with people), in one query: for each registration point and local day between the first and
+    the last registration selected, a count of the index range ``(registration_point_id,
+    registered_at)`` between the day's first moment and the next day's — read off the index
+    ``person_point_registered_cov`` (which also holds the arrival group), never the table, and
+    nothing to sort. Local days are bounds on the stored timestamps (``filters.start_of``),
+    computed here: right on either database whatever the time zone and its clock changes.
+
+    (Grouping the rows by their local day instead sorts every row selected: on SQLite, without
+    time zones, by the stored UTC quarter hour turned into local days afterwards; 0.6 s at a
+    million people against a few hundredths.)"""
+    from acogida.registry.models import RegistrationPoint
+
+    points = _point_ids(filters)
+    if points == []:
+        return []
+    chosen = RegistrationPoint.objects.all() if points is None else \
+        RegistrationPoint.objects.filter(pk__in=points)
+    people = Person.objects.filter(_people_q(filters, None), registration_point=OuterRef("pk"))
+    spans = [(pk, first, last) for pk, first, last in chosen.order_by("pk").annotate(
+        first=Subquery(people.order_by("registered_at").values("registered_at")[:1]),
+        last=Subquery(people.order_by("-registered_at").values("registered_at")[:1]),
+    ).values_list("pk", "first", "last") if first is not None]
+    if not spans:
+        return []
+    days = _local_days(min(s[1] for s in spans), max(s[2] for s in spans))
+    ops = connection.ops
+    moment = "%s::timestamptz" if connection.vendor == "postgresql" else "%s"
+    params: list = []
+    for day in days:
+        params += [ops.adapt_datetimefield_value(start_of(day)),
+                   ops.adapt_datetimefield_value(start_of(day + timedelta(days=1)))]
+    group = ""
+    if filters.group:
+        group = " AND p.arrival_group_id = %s"
+        params.append(filters.group)
+    ids = [pk for pk, _first, _last in spans]
+    table, points_table = Person._meta.db_table, RegistrationPoint._meta.db_table
+    values = ", ".join(f"({n}, {moment}, {moment})" for n in range(len(days)))
+    sql = (f"WITH days (n, day_start, day_end) AS (VALUES {values}) "  # noqa: S608 - only numbers and placeholders
+           f"SELECT days.n, pt.id, (SELECT COUNT(*) FROM {table} p "
+           "WHERE p.registration_point_id = pt.id AND p.registered_at >= days.day_start "
+           f"AND p.registered_at < days.day_end{group}) "
+           f"FROM days CROSS JOIN {points_table} pt "
+           f"WHERE pt.id IN ({', '.join(['%s'] * len(ids))})")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + ids)
+        return [{"day": days[n], "point": point, "n": count}
+                for n, point, count in cursor.fetchall() if count]
 
 
 def registrations(*, user, filters: Filters) -> dict:
@@ -121,7 +181,7 @@ def registrations(*, user, filters: Filters) -> dict:
     from acogida.registry.models import RegistrationPoint
 
     access.require(user, "stats.read")
-    counts = _per_day_and_point(_people(filters))
+    counts = _per_day_and_point(filters)
     points = {p.pk: p for p in RegistrationPoint.objects.filter(
         pk__in={r["point"] for r in counts})}
     rows = sorted(counts, key=lambda r: (r["day"], points[r["point"]].code))
@@ -136,26 +196,73 @@ def registrations(*, user, filters: Filters) -> dict:
             "total": suppress(sum(r["n"] for r in rows))}
 
 
-def _pyramid_counts(people, today: date) -> dict:
-    """People by age band and sex. One GROUP BY (date of birth, sex) read off the covering index
-    — at most a few tens of thousands of groups — bucketed here by the bands' birth-date
-    bounds: one conditional count per band and sex over every row cost seconds at a million."""
+def _births_span() -> tuple[date | None, date | None]:
+    """The earliest and the latest date of birth in the registry: two seeks in the index
+    ``person_birth_cov``."""
+    births = Person.objects.order_by("date_of_birth").values_list("date_of_birth", flat=True)
+    return births.first(), births.order_by("-date_of_birth").first()
+
+
+def demographic_counts(filters: Filters, today: date) -> dict:
+    """The exact (unsuppressed) figures of ``demographics``: ``pyramid`` {(band, sex): n},
+    ``nationalities`` {code: n}, ``needs`` {code: n} and ``total``.
+
+    One grouped query reads the pyramid and the nationalities: per registration point, sex and
+    nationality (a few hundred groups at most), how many people and how many were born after
+    each of the bands' bounds (a band is the difference of two of these; a bound that nobody in
+    the registry was born after, or that everyone was, is not counted: its count is known). The
+    index ``person_point_sex_nat`` holds every column the query reads, in the order of its GROUP
+    BY: the groups come out of the index one after the other with nothing to sort, and a date
+    range is a range of the index within each group (on SQLite a skip-scan, which needs
+    ANALYZE's statistics). Specific needs: ``_need_counts``."""
     bounds = [(label, *_birth_range(today, low, high)) for label, low, high in AGE_BANDS]
-    counts = {f"{label}|{sex}": 0 for label, *_ in bounds for sex in Sex.values}
+    points = _point_ids(filters)
+    pyramid = {(label, sex): 0 for label, *_ in bounds for sex in Sex.values}
+    nationalities: dict[str, int] = {}
     total = 0
-    for born, sex, n in (people.order_by().values_list("date_of_birth", "sex")
-                         .annotate(n=Count("id")).values_list("date_of_birth", "sex", "n")):
-        total += n
-        if born is None:
-            continue
-        for label, born_after, born_by in bounds:
-            if born_after < born <= born_by:
-                key = f"{label}|{sex}"
-                if key in counts:
-                    counts[key] += n
-                break
-    counts["total"] = total
-    return counts
+    if points == []:
+        return {"pyramid": pyramid, "nationalities": nationalities, "needs": {}, "total": 0}
+    earliest, latest = _births_span()
+    thresholds = sorted({day for _label, after, by in bounds for day in (after, by)})
+    # born after a bound later than every birth: nobody; before every birth: everyone
+    counted = [day for day in thresholds
+               if earliest is not None and earliest <= day < latest]
+    people = Person.objects.filter(_people_q(filters, points))
+    born_after = {f"after_{n}": Count("date_of_birth", filter=Q(date_of_birth__gt=day))
+                  for n, day in enumerate(counted)}
+    for row in (people.order_by().values("registration_point_id", "sex", "nationality")
+                .annotate(n=Count("*"), **born_after)):
+        total += row["n"]
+        nationalities[row["nationality"]] = nationalities.get(row["nationality"], 0) + row["n"]
+        after = {day: row[f"after_{n}"] for n, day in enumerate(counted)}
+        for day in thresholds:
+            if day not in after:
+                after[day] = 0 if latest is None or day >= latest else row["n"]
+        for label, oldest, youngest in bounds:
+            if (label, row["sex"]) in pyramid:
+                pyramid[(label, row["sex"])] += after[oldest] - after[youngest]
+    return {"pyramid": pyramid, "nationalities": nationalities,
+            "needs": _need_counts(filters, points, total), "total": total}
+
+
+def _need_counts(filters: Filters, points: list[int] | None, selected: int) -> dict[str, int]:
+    """Non-sensitive specific needs by code, of the ``selected`` people the filters select.
+    Without filters, every need row. Otherwise a join of the needs to the people selected.
+    PostgreSQL hashes one side and reads the other once. SQLite joins by lookups, from the
+    smaller side: from the people selected (a covering index range), looking up each one's
+    needs, when they are fewer than the need rows; else from the need rows, in the order of
+    their people's ids, looking up each person (a semi-join: ids in order read the person
+    table in order). The same counts either way; at a million people with a month selected,
+    half a million lookups against a sixth of that."""
+    needs = SpecificNeed.objects.exclude(code__in=SENSITIVE_NEEDS)
+    if any((filters.date_from, filters.date_to, filters.state, filters.place, filters.group)):
+        if connection.vendor != "sqlite" or selected <= SpecificNeed.objects.count():
+            needs = needs.filter(_people_q(filters, points, "person"))
+        else:
+            with_needs = SpecificNeed.objects.values("person_id")
+            needs = needs.filter(person_id__in=Person.objects.filter(
+                _people_q(filters, points), pk__in=with_needs).values("pk"))
+    return dict(needs.order_by().values_list("code").annotate(n=Count("*")))
 
 
 def demographics(*, user, filters: Filters, today: date | None = None) -> dict:
@@ -163,17 +270,14 @@ def demographics(*, user, filters: Filters, today: date | None = None) -> dict:
     Sensitive needs (SV, TR, SM) are encrypted per person and never counted here."""
     access.require(user, "stats.read")
     today = filters.date_to or today or timezone.localdate()
-    people = _people(filters)
-    counts = _pyramid_counts(people, today)
-    pyramid = [{"band": label, **{sex: suppress(counts[f"{label}|{sex}"]) for sex in Sex.values}}
+    counts = demographic_counts(filters, today)
+    pyramid = [{"band": label, **{sex: suppress(counts["pyramid"][(label, sex)])
+                                  for sex in Sex.values}}
                for label, _low, _high in AGE_BANDS]
     nationalities = [{"nationality": code, "count": suppress(n)} for code, n in
-                     people.values_list("nationality").annotate(n=Count("id"))
-                     .order_by("-n", "nationality")]
-    needs = [{"code": code, "count": suppress(n)} for code, n in
-             SpecificNeed.objects.filter(person__in=people.values("id"))
-             .exclude(code__in=SENSITIVE_NEEDS).values_list("code")
-             .annotate(n=Count("id")).order_by("code")]
+                     sorted(counts["nationalities"].items(), key=lambda kv: (-kv[1], kv[0]))]
+    needs = [{"code": code, "count": suppress(n)}
+             for code, n in sorted(counts["needs"].items())]
     return {"filters": filters.as_dict(), "as_of": today, "total": suppress(counts["total"]),
             "pyramid": pyramid, "nationalities": nationalities, "specific_needs": needs}
 
