@@ -448,14 +448,28 @@ def test_the_checkpoint_after_a_large_import_empties_the_write_ahead_log(tmp_pat
     database.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(50_000)])
     database.commit()
     log = path.with_name(path.name + "-wal")
-    size = log.stat().st_size
     imports._checkpoint(path)
+    size = log.stat().st_size
     # Once every frame is in the database, the next commit starts the log again from its
     # beginning instead of growing it.
     database.execute("INSERT INTO t VALUES (0)")
     database.commit()
     assert log.stat().st_size == size
     assert database.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 50_001
+    database.close()
+
+
+def test_a_large_import_leaves_fresh_planner_statistics(tmp_path):
+    path = tmp_path / "registry.sqlite3"
+    database = sqlite3.connect(path)
+    database.execute("PRAGMA journal_mode = WAL")
+    database.execute("CREATE TABLE t (point, at)")
+    database.execute("CREATE INDEX t_point_at ON t (point, at)")
+    database.executemany("INSERT INTO t VALUES (?, ?)", [(i % 7, i) for i in range(20_000)])
+    database.commit()
+    imports._checkpoint(path)
+    stats = dict(database.execute("SELECT idx, stat FROM sqlite_stat1").fetchall())
+    assert int(stats["t_point_at"].split()[0]) > 0  # estimated rows (from a sample)
     database.close()
 
 
