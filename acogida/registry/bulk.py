@@ -268,15 +268,20 @@ class ImportWriter:
         self._events = []
         self._writer.submit(rows)
         self.people += len(rows.people)
-        if self._progress:
+        if self._progress and rows.people:
             self._progress(self.people, self._expected)
 
     def finish(self, household_sizes: Iterable[tuple[str, int]]) -> None:
         """Write what is left and the households' audit entries ``(number, members)``; wait
         until the writer is done."""
-        self._events.extend(("household.create", "household", number,
-                             {"members": members, **self._details}, "")
-                            for number, members in household_sizes)
+        self._submit()
+        # Hashed and handed over a chunk at a time, so that the writer inserts one chunk while
+        # the next is hashed (a million people make some 300,000 households).
+        for number, members in household_sizes:
+            self._events.append(("household.create", "household", number,
+                                 {"members": members, **self._details}, ""))
+            if len(self._events) >= CHUNK:
+                self._submit()
         self._submit()
         self._writer.close()
         self._chain.close()
