@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import random
 import resource
 import statistics
@@ -41,6 +42,13 @@ THRESHOLD = 0.5
 
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_s() -> float:
+    """CPU seconds of this process, all threads: on a shared machine wall time also counts the
+    time other work held the cores (or the process was paused), CPU time does not."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 # ---- scoring -------------------------------------------------------------------------------------
@@ -198,21 +206,25 @@ def scale(rows: int) -> None:
     truth = table.select(["id", "cluster"])
     records = table.select(RECORD_SCHEMA.names)
     del table
-    total = time.perf_counter()
-    start = time.perf_counter()
+    load = os.getloadavg()[0]
+    total, total_cpu = time.perf_counter(), cpu_s()
+    start, start_cpu = time.perf_counter(), cpu_s()
     model = train_arrow(records, seed=1)
-    train_s = time.perf_counter() - start
-    start = time.perf_counter()
+    train_s, train_cpu = time.perf_counter() - start, cpu_s() - start_cpu
+    start, start_cpu = time.perf_counter(), cpu_s()
     pairs = predict_pairs_from_arrow(model, records, threshold=THRESHOLD)
-    predict_s = time.perf_counter() - start
+    predict_s, predict_cpu = time.perf_counter() - start, cpu_s() - start_cpu
     start = time.perf_counter()
     clusters = cluster_arrow(records.column("id"), pairs, THRESHOLD)
     cluster_s = time.perf_counter() - start
-    total_s = time.perf_counter() - total
+    total_s, total_cpu = time.perf_counter() - total, cpu_s() - total_cpu
     n_clusters = pc.count_distinct(clusters.column("cluster_id")).as_py()
     print(f"  train {train_s:.1f} s, predict {predict_s:.1f} s ({pairs.num_rows:,} pairs at "
           f"p >= {THRESHOLD}), cluster {cluster_s:.1f} s ({n_clusters:,} clusters); "
           f"total {total_s:.1f} s")
+    print(f"  CPU (all threads): train {train_cpu:.1f} s, predict {predict_cpu:.1f} s, "
+          f"total {total_cpu:.1f} s; load average {load:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after")
     print(f"  peak memory (maxrss) {peak_mb():,.0f} MB")
     line("pairs at this scale", pair_metrics(pairs, truth))
 

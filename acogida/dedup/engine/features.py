@@ -78,18 +78,28 @@ def _name_feature(text: str | None) -> tuple[str | None, tuple[str, ...] | None]
     return " ".join(words), tuple(phonetic_key(w) for w in words)
 
 
+@lru_cache(maxsize=200_000)
+def _member_key(given: str | None, year: int | None) -> str | None:
+    words = name_tokens(given)
+    return f"{phonetic_key(words[0])}:{'' if year is None else year}" if words else None
+
+
+def member_key(given: str | None, born: date | None) -> str | None:
+    """How a household signature names one member: "namekey:year" (the sound key of the first
+    given name and the birth year), None without a given name."""
+    return _member_key(given, born.year if born else None)
+
+
 def household_signature(members: list[tuple[str | None, date | None]]) -> tuple[str, ...]:
     """The household as evidence: one "namekey:year" per *other* member, sorted and unique.
 
     ``members`` are (given_names, date_of_birth) of the person's relatives, not the person. Two
-    registrations of the same person list the same relatives; siblings share all but each other.
+    registrations of the same person list the same relatives; siblings share all but each other,
+    and each lists the other (``Features.hh_self``, the person's own key, is what that is
+    checked against).
     """
-    out = set()
-    for given, born in members:
-        words = name_tokens(given)
-        if words:
-            out.add(f"{phonetic_key(words[0])}:{born.year if born else ''}")
-    return tuple(sorted(out))
+    return tuple(sorted({key for given, born in members
+                         if (key := member_key(given, born)) is not None}))
 
 
 @dataclass(slots=True)
@@ -116,6 +126,8 @@ class Features:
     pob: str | None
     pob_key: str | None
     hh: tuple[str, ...] | None
+    # The record's own key in the form its relatives' signatures list it (``member_key``).
+    hh_self: str | None
 
 
 FEATURE_SCHEMA = pa.schema([
@@ -126,7 +138,7 @@ FEATURE_SCHEMA = pa.schema([
     ("ss", pa.string()), ("ss_key", pa.string()), ("dob", pa.date32()), ("dob_y", pa.int32()),
     ("dob_m", pa.int32()), ("dob_d", pa.int32()), ("dob_s", pa.string()), ("dob_est", pa.bool_()),
     ("sex", pa.string()), ("nat", pa.string()), ("pob", pa.string()), ("pob_key", pa.string()),
-    ("hh", pa.string()),
+    ("hh", pa.string()), ("hh_self", pa.string()),
 ])
 
 
@@ -163,7 +175,8 @@ def features_of(*, unique_id: str, given_names: str | None, first_surname: str |
     return Features(
         unique_id, gn, gn_keys, gn.split()[0] if gn else None, gn_keys[0] if gn_keys else None,
         fs, fs_key, ss, ss_key, *_dob(date_of_birth, date_of_birth_estimated),
-        _code(sex), _code(nationality), pob, pob_key, hh or None)
+        _code(sex), _code(nationality), pob, pob_key, hh or None,
+        member_key(given_names, date_of_birth))
 
 
 # ---- the batch path: whole columns at once ----------------------------------------------------
@@ -214,6 +227,9 @@ def features_table(table: pa.Table) -> pa.Table:
     hh = _map_unique(pc.binary_join(hh_in, "\x1f"),
                      lambda v: " ".join(sorted(set(v.split("\x1f")))) if v else None,
                      pa.string())
+    # The own key, as ``member_key`` writes it: the first given name's sound key is g1_key.
+    year = pc.fill_null(pc.cast(pc.year(born), pa.string()), "")
+    hh_self = pc.binary_join_element_wise(g1_key, year, ":")
     return pa.Table.from_arrays([
         pc.cast(col("id", pa.string()), pa.string()), gn, gn_keys, g1, g1_key,
         fs.field("f"), fs.field("k"), ss.field("f"), ss.field("k"),
@@ -221,7 +237,7 @@ def features_table(table: pa.Table) -> pa.Table:
         pc.cast(pc.day(born), pa.int32()), pc.strftime(born, "%Y-%m-%d"), est,
         _map_unique(col("sex", pa.string()), _code, pa.string()),
         _map_unique(col("nationality", pa.string()), _code, pa.string()),
-        pob.field("f"), pob.field("k"), hh,
+        pob.field("f"), pob.field("k"), hh, hh_self,
     ], schema=FEATURE_SCHEMA)
 
 

@@ -11,7 +11,14 @@ from contextlib import contextmanager
 
 import duckdb
 
-from .comparisons import BLOCKING_RULES, COMPARISONS, EXTRA_BLOCKING_RULES, PAIR_BUDGET, TF_COLUMNS
+from .comparisons import (
+    BLOCKING_RULES,
+    COMPARISONS,
+    EXTRA_BLOCKING_RULES,
+    MIN_TRAINING_PAIRS,
+    PAIR_BUDGET,
+    TF_COLUMNS,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +51,42 @@ def _clamped_em_updates():
 M_FLOOR = 1e-3
 
 
+# The unmixed u is kept at least this share of the sampled one: lambda and m are estimates, and
+# a level the sample saw must not come out as never seen among different people (an unbounded
+# weight). Neither benchmark set comes near it (the lowest share is 0.08).
+U_UNMIX_FLOOR = 0.05
+
+
+def _unmix_u(settings: dict) -> dict:
+    """u comes from random pairs, and a random pair is the same person with probability lambda
+    (the prior): the sample's agreement rate on a level is lambda*m + (1-lambda)*u, not u. Where
+    a level is rare among different people (one date of birth in ten thousand) the duplicates in
+    the sample outnumber the strangers who agree by chance: on FEBRL3 taking the mixture for u
+    made "same date of birth" look five times commoner among different people than it is. With
+    lambda and m trained, solve for u. At a million records lambda is ~1e-6: nothing moves."""
+    lam = settings["probability_two_random_records_match"]
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if level.get("is_null_level") or not isinstance(m, float) or not isinstance(u, float):
+                continue
+            level["u_probability"] = max(u - lam * m, u * U_UNMIX_FLOOR) / (1 - lam)
+    return settings
+
+
 def _floor_m(settings: dict) -> dict:
     """No level may veto a pair: EM gives m ~ 0 to a level no likely match reached in training
     (a second given name mistyped, say), which would make it -180 bits. Floor m at a clerical
     slip rate. Both Splink and ``score_candidates`` read the floored value from the JSON.
-    A ``neutral`` level gets m = u: a weight of exactly 0."""
+    A level with a fixed m keeps it (that figure was chosen, not learned). A ``neutral`` level
+    gets m = u: a weight of exactly 0."""
     ours = {c.name: c for c in COMPARISONS}
     for comparison in settings["comparisons"]:
         levels = ours[comparison["output_column_name"]].levels
         for level, spec in zip(comparison["comparison_levels"], levels, strict=True):
             m = level.get("m_probability")
-            if isinstance(m, float) and m < M_FLOOR and not level.get("is_null_level"):
+            if (isinstance(m, float) and m < M_FLOOR and not level.get("is_null_level")
+                    and spec.fixed_m is None):
                 level["m_probability"] = M_FLOOR
             if spec.neutral and isinstance(level.get("u_probability"), float):
                 level["m_probability"] = level["u_probability"]
@@ -73,6 +105,14 @@ def _affordable_rules(con: duckdb.DuckDBPyConnection,
             rules.append(rule)
             spent += pairs
     return tuple(rules)
+
+
+def _training_rule(con: duckdb.DuckDBPyConnection, rules: tuple[str, ...]) -> str | None:
+    """The rule an EM session blocks on: the tightest of ``rules`` (they go from tightest to
+    loosest) that admits ``MIN_TRAINING_PAIRS``, else the loosest; None if even that admits too
+    few pairs to learn from."""
+    rule = next((r for r in rules if _rule_pair_count(con, r) >= MIN_TRAINING_PAIRS), rules[-1])
+    return rule if _rule_pair_count(con, rule) >= MIN_TRAINING_PAIRS // 20 else None
 
 
 _SIDE = {"l": re.compile(r"\bl\."), "r": re.compile(r"\br\.")}

@@ -61,6 +61,20 @@ def test_household_signature_lists_relatives_by_sound_and_year():
     assert sig == ("karla:", "yesika:2010")
 
 
+def test_own_household_key_is_the_key_relatives_list_and_alike_in_both_paths():
+    from acogida.dedup.engine import records_to_arrow
+    from acogida.dedup.engine.features import features_table, member_key
+
+    records = [Record(id="1", given_names="Yessica María", date_of_birth=date(2010, 5, 1)),
+               Record(id="2", given_names="Karla"), Record(id="3", given_names="de la",
+                                                           date_of_birth=date(2001, 2, 3))]
+    live = [record_features_for_test(r).hh_self for r in records]
+    assert live == ["yesika:2010", "karla:", None]
+    assert features_table(records_to_arrow(records)).column("hh_self").to_pylist() == live
+    assert household_signature([("Yesica", date(2010, 7, 7))]) == (
+        member_key("Yessica María", date(2010, 5, 1)),)
+
+
 @pytest.fixture(scope="module")
 def trained():
     records, truth = generate(1500, seed=3)
@@ -122,6 +136,125 @@ def test_score_candidates_equals_splink_predict(trained):
         assert [e["level"] for e in ours.explanation] == [e["level"] for e in pair.explanation]
         assert ([e.get("tf_adjustment") for e in ours.explanation]
                 == pytest.approx([e.get("tf_adjustment") for e in pair.explanation], abs=1e-6))
+    # The sample holds household members, so the household levels are held to it too.
+    household = {next(e["level"] for e in p.explanation if e["comparison"] == "household")
+                 for p in splink_pairs}
+    assert {"relatives of each other", "same relatives"} <= household
+
+
+def _family(tag: str, kids: list[tuple[str, date]], **kw) -> list[Record]:
+    """A mother and father with their children, each listing the others (as services.records
+    does); every child has the parents' surnames."""
+    members = [("Rosa Elena", "Hernández", "López", date(1984, 4, 9), "F"),
+               ("Marvin", "Mejía", "Zelaya", date(1982, 11, 20), "M"),
+               *((given, "Mejía", "Hernández", born, "M") for given, born in kids)]
+    out = []
+    for i, (given, first, second, born, sex) in enumerate(members):
+        relatives = [(m[0], m[3]) for j, m in enumerate(members) if j != i]
+        out.append(_rec(f"{tag}{i}", given, first, second, born, sex=sex,
+                        household_signature=household_signature(relatives), **kw))
+    return out
+
+
+def test_siblings_in_one_household_are_not_proposed_as_one_person(trained):
+    # Twins share everything but their given names, and each lists the other as a relative:
+    # two people, however much else agrees. Before engine 5 they shared two relatives (the
+    # parents), a level EM can weigh as strong evidence of one person.
+    model, _records, _truth = trained
+    family = _family("f", [("Kevin", date(2012, 3, 2)), ("Brayan", date(2012, 3, 2)),
+                           ("Dayana", date(2015, 8, 14))])
+    batch = {frozenset((p.left_id, p.right_id)): p
+             for p in predict_pairs(model, family, threshold=0.0)}
+    twins = score_candidates(model, family[2], [family[3]])[0]
+    household = next(e for e in twins.explanation if e["comparison"] == "household")
+    assert household["level"] == "relatives of each other"
+    assert household["match_weight"] < -5
+    assert twins.probability < 0.5
+    assert twins.match_weight == pytest.approx(batch[frozenset(("f2", "f3"))].match_weight,
+                                               abs=1e-6)
+    assert all(p.probability < 0.5 for p in batch.values())
+
+
+def test_one_person_registered_with_two_households_of_the_same_relatives_still_is(trained):
+    # The same family registered again at the next shelter, Kevin's date estimated there: each
+    # Kevin lists the same relatives, and neither lists the other.
+    model, _records, _truth = trained
+    first = _family("a", [("Kevin", date(2012, 3, 2)), ("Dayana", date(2015, 8, 14))])
+    again = _family("b", [("Kevin", date(2012, 1, 1)), ("Dayana", date(2015, 8, 14))],
+                    date_of_birth_estimated=True)
+    kevin = score_candidates(model, first[2], [again[2]])[0]
+    household = next(e for e in kevin.explanation if e["comparison"] == "household")
+    assert household["level"] == "same relatives"
+    assert kevin.probability > 0.9
+    # Kevin and the other registration's Dayana list each other: two people.
+    assert next(e for e in score_candidates(model, first[2], [again[3]])[0].explanation
+                if e["comparison"] == "household")["level"] == "relatives of each other"
+    batch = {frozenset((p.left_id, p.right_id)): p
+             for p in predict_pairs(model, first + again, threshold=0.5)}
+    assert frozenset(("a2", "b2")) in batch
+    assert batch[frozenset(("a2", "b2"))].match_weight == pytest.approx(kevin.match_weight,
+                                                                        abs=1e-6)
+
+
+def test_a_child_entered_twice_in_one_household_is_not_taken_for_a_sibling(trained):
+    # The clerical duplicate inside a household: both entries have one own key, and each lists
+    # the other under it. That is not "relatives of each other".
+    model, _records, _truth = trained
+    family = _family("d", [("Kevin", date(2012, 3, 2)), ("Kevin", date(2012, 3, 2))])
+    pair = score_candidates(model, family[2], [family[3]])[0]
+    household = next(e for e in pair.explanation if e["comparison"] == "household")
+    assert household["level"] == "same relatives"
+    assert pair.probability > 0.9
+
+
+def test_relatives_of_each_other_keep_their_fixed_m_through_training(trained):
+    from acogida.dedup.engine.comparisons import RELATIVES_M
+
+    model, _records, _truth = trained
+    levels = next(c for c in model.settings["comparisons"]
+                  if c["output_column_name"] == "household")["comparison_levels"]
+    level = next(x for x in levels if x["label_for_charts"] == "relatives of each other")
+    assert level["m_probability"] == RELATIVES_M  # not raised to the m floor
+    assert 0 < level["u_probability"] < 0.05  # learned: random pairs of household members
+
+
+def test_a_name_found_crosswise_weighs_alike_in_both_paths(trained):
+    # The first surname written as the given name, the box it left filled another way (or a
+    # slip in it): neither the full swap nor a shared given name, but one name crosswise.
+    model, _records, _truth = trained
+    pairs = [_rec("a1", "Cristian", "Blanco", "Mejía", date(1985, 6, 2)),
+             _rec("a2", "Blanco", "Mejía", "", date(1985, 6, 2)),
+             _rec("b1", "Karla", "Zelaya", "Ortiz", date(1979, 9, 30)),
+             _rec("b2", "Zelaia", "Ortiz", "", date(1979, 9, 30))]
+    batch = {frozenset((p.left_id, p.right_id)): p
+             for p in predict_pairs(model, pairs, threshold=0.0)}
+    for left, right in ((pairs[0], pairs[1]), (pairs[2], pairs[3])):
+        live = score_candidates(model, left, [right])[0]
+        given = next(e for e in live.explanation if e["comparison"] == "given_names")
+        assert given["level"] == "given name found as the other's surname"
+        assert given["match_weight"] > 0
+        splink = batch[frozenset((left.id, right.id))]
+        assert live.match_weight == pytest.approx(splink.match_weight, abs=1e-6)
+        assert [e["level"] for e in live.explanation] == [e["level"] for e in splink.explanation]
+
+
+def test_u_is_taken_net_of_the_duplicates_in_the_random_sample():
+    from acogida.dedup.engine.training import U_UNMIX_FLOOR, _unmix_u
+
+    # A random pair is the same person with probability 0.01: of the 1.97% of sampled pairs that
+    # agree, half are one person twice (0.01 x m 0.98); different people agree 1% of the time.
+    settings = {"probability_two_random_records_match": 0.01, "comparisons": [
+        {"output_column_name": "c", "comparison_levels": [
+            {"is_null_level": True},
+            {"m_probability": 0.98, "u_probability": 0.0197},
+            {"m_probability": 0.02, "u_probability": 0.9803}]}]}
+    levels = _unmix_u(settings)["comparisons"][0]["comparison_levels"]
+    assert levels[1]["u_probability"] == pytest.approx(0.01, abs=1e-12)
+    assert levels[1]["u_probability"] + levels[2]["u_probability"] == pytest.approx(1.0)
+    # A level seen no more often than the duplicates explain keeps a floor: never u = 0.
+    settings["comparisons"][0]["comparison_levels"][1]["u_probability"] = 0.001
+    levels = _unmix_u(settings)["comparisons"][0]["comparison_levels"]
+    assert levels[1]["u_probability"] == pytest.approx(0.001 * U_UNMIX_FLOOR / 0.99)
 
 
 def test_term_frequencies_travel_in_the_model_and_weigh_alike_in_both_paths(trained):
