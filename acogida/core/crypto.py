@@ -56,6 +56,8 @@ class _NoncePool:
         os.register_at_fork(after_in_child=self._empty)
 
     def _empty(self) -> None:
+        # In a forked child, a lock another thread of the parent held would stay held forever.
+        self._lock = threading.Lock()
         self._buffer, self._at = b"", 0
 
     def take(self) -> bytes:

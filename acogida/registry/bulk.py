@@ -73,6 +73,10 @@ def insert_rows(raw_cursor, vendor: str, model, columns: tuple[str, ...], rows: 
                            f"{', '.join([one] * len(rest))}", list(chain.from_iterable(rest)))
 
 
+class _Stopped(Exception):
+    """The writer was stopped before its queue was empty."""
+
+
 class _Writer:
     """Runs jobs, in order, on one thread with its own cursor on the caller's connection.
 
@@ -106,15 +110,32 @@ class _Writer:
 
     def close(self) -> None:
         """Wait until every job has run; re-raise the first failure."""
-        self.stop()
+        self._wait()
         self._raise()
 
     def stop(self) -> None:
-        """Wait until the writer is done with the connection (after a failure: skip what is
-        queued)."""
-        if self._thread.is_alive():
-            self._jobs.put(None)
-            self._thread.join()
+        """Wait until the writer is done with the connection, skipping what is still queued."""
+        if self._error is None:
+            self._error = _Stopped()
+        self._wait()
+
+    def _wait(self) -> None:
+        """A second Ctrl-C does not cut the wait short: the rollback that follows must not run
+        while the writer still uses the connection."""
+        if not self._thread.is_alive():
+            return
+        sent, interrupted = False, None
+        while True:
+            try:
+                if not sent:
+                    self._jobs.put(None)
+                    sent = True
+                self._thread.join()
+                break
+            except KeyboardInterrupt as exc:
+                interrupted = exc
+        if interrupted is not None:
+            raise interrupted
 
     def _raise(self) -> None:
         if self._error is not None:
@@ -243,8 +264,10 @@ class ImportWriter:
 
     def __exit__(self, kind, exc, traceback) -> None:
         # A rollback must not run while the writer still uses the connection.
-        self._writer.stop()
-        sys.setswitchinterval(self._switch_interval)
+        try:
+            self._writer.stop()
+        finally:
+            sys.setswitchinterval(self._switch_interval)
 
     def new_household(self, point_id: int) -> tuple[int, str]:
         pk, number = next(self._household_ids), next(self._household_numbers)

@@ -109,11 +109,14 @@ def _decode(data: bytes) -> str:
                                          "%(line)d.") % {"line": line}, row=line)]) from None
 
 
+def _delimiter(first_line: str) -> str:
+    return ";" if first_line.count(";") > first_line.count(",") else ","
+
+
 def _csv_rows(data: bytes) -> Iterator[list]:
     text = _decode(data)
     end = text.find("\n")
-    first_line = text if end < 0 else text[:end]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    delimiter = _delimiter(text if end < 0 else text[:end])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
     def rows():
@@ -279,7 +282,8 @@ def _checked_rows(table: Iterator[list], names: list[str | None], today: date,
         (household_ref, relationship, purposes, consent_date, code, group_name) = [
             c.strip() if isinstance(c, str) else c for c in extra_cells(cells)]
         raw = dict(zip(person_names, person_cells(cells), strict=True))
-        purposes = [p.strip().lower() for p in str(purposes).split(LIST_SEPARATOR) if p.strip()]
+        purposes = list(dict.fromkeys(  # a purpose given twice is one consent
+            p.strip().lower() for p in str(purposes).split(LIST_SEPARATOR) if p.strip()))
         if purposes:
             given_on = consent_date or today
             raw["consents"] = [{"purpose": p, "given_on": given_on} for p in purposes]
@@ -331,6 +335,7 @@ class _Household:
     ref: str
     key: tuple[int, str] | None  # primary key and number, once the import writes
     members: list[_Member]
+    has_head: bool = False
 
 
 class _HouseholdBook:
@@ -339,6 +344,10 @@ class _HouseholdBook:
 
     def __init__(self):
         self.by_ref: dict[str, _Household] = {}
+        # A household rule this row already breaks (a second head, an unknown relationship):
+        # ``check`` reports it at the end; the import stops writing now, before the database's
+        # own rules (one head a household, the relationship's width) refuse the row first.
+        self.broken = False
 
     def add(self, row: _Row, new_household: Callable | None = None) -> tuple[int, str] | None:
         """Note the row's household; the first time a reference is seen, ``new_household(point
@@ -350,6 +359,11 @@ class _HouseholdBook:
             key = new_household(row.point.pk) if new_household and row.point else None
             household = self.by_ref[row.household_ref] = _Household(row.household_ref, key, [])
         household.members.append(_Member(row.number, row.relationship, row.point, row.group))
+        if row.relationship == Relationship.HEAD:
+            self.broken |= household.has_head
+            household.has_head = True
+        elif row.relationship not in _RELATIONSHIPS:
+            self.broken = True
         return household.key
 
     def check(self, report: ImportReport) -> None:
@@ -360,6 +374,9 @@ class _HouseholdBook:
 
     def sizes(self) -> Iterator[tuple[str, int]]:
         return ((h.key[1], len(h.members)) for h in self.by_ref.values())
+
+
+_RELATIONSHIPS = frozenset(Relationship.values)
 
 
 def _check_household(ref: str, members: list[_Member], report: ImportReport) -> None:
@@ -539,14 +556,22 @@ def _import(*, actor, user, data, filename, dry_run, today, progress) -> ImportR
                               ) as writer:
         book, errors = _HouseholdBook(), report.errors
         add_person, new_household = writer.add_person, writer.new_household
+        refused = None  # the database's refusal: raised only if the file itself has no problem
         for row in _checked_rows(table, names, today, references, report):
-            if errors:
+            if errors or book.broken or refused is not None:
                 book.add(row)
                 continue
             household = book.add(row, new_household)
-            add_person(row.values, row.point.id, row.group.id if row.group else None,
-                       household, row.relationship)
+            if book.broken:
+                continue
+            try:
+                add_person(row.values, row.point.id, row.group.id if row.group else None,
+                           household, row.relationship)
+            except connection.Database.Error as exc:  # from the writer thread
+                refused = exc
         _conclude(book, report, dry_run=False)
+        if refused is not None:
+            raise refused
         writer.finish(book.sizes())
         audit.record(actor, "import.people", "import", report.import_id, rows=report.rows,
                      people=report.people, households=report.households,
@@ -568,14 +593,24 @@ def _conclude(book: _HouseholdBook, report: ImportReport, *, dry_run: bool) -> N
               "it again.") % {"n": len(report.errors)}, report.errors)
 
 
+# Lines of the delimiter alone: the csv module reads them as rows of empty cells, skipped.
+_BLANK_LINES = {sep: re.compile(rb"\n[" + sep.encode() + rb"\r]*(?=\n|\Z)") for sep in ",;"}
+
+
 def _bounded(table: Iterator[list], data: bytes, filename: str) -> tuple[Iterator[list], int]:
     """The rows, and at least as many as there are: a CSV has no more rows than lines (a quoted
     cell may span lines, a blank row is skipped: fewer, never more); a workbook's rows are read
     first and counted."""
     if Path(filename).suffix.lower() == ".csv":  # a line ends in "\n", "\r\n" or "\r"
-        return table, data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n") + 1
+        lines = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n") + 1
+        # A row starts on a line with something besides delimiters (a quoted cell has its
+        # quote; a space is a cell): lines of delimiters alone are no rows, and a file padded
+        # with them must not reserve numbers for them.
+        end = data.find(b"\n")
+        separator = _delimiter(data[:end if end >= 0 else len(data)].decode("utf-8", "replace"))
+        return table, max(1, lines - len(_BLANK_LINES[separator].findall(data)))
     rows = list(table)
-    return iter(rows), len(rows)
+    return iter(rows), sum(1 for row in rows if any(cell not in ("", None) for cell in row))
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from acogida.registry.validation import check_household, clean_person, parse_date
 
@@ -74,3 +75,12 @@ def test_household_heads():
     assert check_household(["head", "child"]) == []
     assert check_household(["child"])[0].field == "members"
     assert len(check_household(["head", "head", "cousin"])) == 2
+
+
+def test_a_consent_given_twice_for_one_purpose_is_refused():
+    consents = [{"purpose": "registration", "given_on": "2018-10-20"},
+                {"purpose": "registration", "given_on": "2018-10-21"}]
+    with translation.override("en"):
+        result = clean_person(valid(consents=consents), today=TODAY)
+        assert fields(result) == {"consents"}
+        assert "given twice" in str(result.errors[0].message)

@@ -203,12 +203,12 @@ class Command(BaseCommand):
             data = caravan_csv(people, seed,
                                on_row=lambda n: progress.update(generate, completed=n))
             progress.update(generate, completed=people)
-            tasks = {"check": progress.add_task("Checking every row", total=people),
-                     "write": progress.add_task("Registering people and households",
-                                                total=people)}
+            # Rows are checked and written in one pass (registry/imports.py): one bar.
+            writing = progress.add_task("Checking and registering people", total=people)
 
             def report(stage, done, total):
-                progress.update(tasks[stage], completed=done)
+                if stage == "write":
+                    progress.update(writing, completed=done)
 
             try:
                 result = imports.import_people(actor=ACTOR, user=importer, data=data,
