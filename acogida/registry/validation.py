@@ -218,7 +218,7 @@ def _consents(out: Cleaned, raw: dict, today: date) -> None:
         given = parse_date(item.get("given_on") or today)
         if purpose not in _PURPOSES:
             out.fail("consents", _("Unknown consent purpose %(v)r.") % {"v": purpose})
-        elif any(c["purpose"] == purpose for c in consents):
+        elif consents and any(c["purpose"] == purpose for c in consents):
             out.fail("consents", _("Consent for %(v)r is given twice.") % {"v": purpose})
         elif given is None:
             out.fail("consents", _("Not a date: %(v)s (use YYYY-MM-DD).")
