@@ -7,14 +7,13 @@ reviewer learns that a side holds two stays and a claim, not what they say.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
 from acogida.core.errors import FieldError, InvalidInput, NotFound
 from acogida.core.numbers import parse_id
+from acogida.core.paging import Page
 from acogida.registry.models import Person
 
 from . import engine
@@ -46,18 +45,6 @@ COUNTS = (
     ("plan.PlanApplication", "person", "plan.read", _("plan applications")),
     ("registry.HouseholdMember", "person", "household.read", _("household memberships")),
 )
-
-
-@dataclass
-class Page:
-    items: list[CandidatePair]
-    count: int
-    page: int
-    page_size: int
-
-    @property
-    def has_next(self) -> bool:
-        return self.page * self.page_size < self.count
 
 
 def _probability(value) -> float | None:

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
-from acogida.core import ids, numbers
+from acogida.core import ids, numbers, paging
 from acogida.core.ages import ADULT_AGE, age_on
 from acogida.core.errors import FieldError, Forbidden, InvalidInput
 from acogida.registry.models import Person
@@ -321,18 +321,10 @@ def _suppressed(raw: dict) -> dict:
 # ---- lists: one person's encounters, vaccinations, referrals; the open-referrals worklist -------
 
 @dataclass
-class Page:
-    items: list
-    count: int
-    page: int
-    page_size: int
+class Page(paging.Page):
     person: Person | None = None
     via: str = "medical"
     schedule: list = field(default_factory=list)
-
-    @property
-    def has_next(self) -> bool:
-        return self.page * self.page_size < self.count
 
     @property
     def pages(self) -> int:

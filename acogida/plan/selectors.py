@@ -1,7 +1,6 @@
 """Reads on the plan: a person's eligibility explained, the offers (with names, audited), and a
 person's plan at a glance with the benefits ledger (``benefits``)."""
 
-from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Prefetch, QuerySet, Sum
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
 from acogida.core.errors import FieldError, InvalidInput, NotFound
+from acogida.core.paging import Page
 
 from . import benefits, conf, eligibility, places, services, texts
 from .models import Offer, OfferMember, OfferStatus, PetEnrolment, PlanApplication
@@ -48,18 +48,6 @@ def summary(registration_number: str, result: eligibility.Result) -> dict:
 
 
 # ---- offers ------------------------------------------------------------------------------------
-
-@dataclass
-class Page:
-    items: list[Offer]
-    count: int
-    page: int
-    page_size: int
-
-    @property
-    def has_next(self) -> bool:
-        return self.page * self.page_size < self.count
-
 
 def _offers() -> QuerySet[Offer]:
     members = OfferMember.objects.select_related("person").only(

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from acogida.accounts import access, audit
-from acogida.core import ids
+from acogida.core import ids, paging
 from acogida.core.errors import FieldError, NotFound
 from acogida.core.names import first_token_key, tokens
 
@@ -30,16 +30,8 @@ MAX_COUNT = 1000  # "1000+" is as precise as a clerk needs, and counting further
 
 
 @dataclass
-class Page:
-    items: list[Person]
-    count: int
-    count_capped: bool
-    page: int
-    page_size: int
-
-    @property
-    def has_next(self) -> bool:
-        return self.page * self.page_size < self.count
+class Page(paging.Page):
+    count_capped: bool = False  # more than ``count`` matched
 
 
 def _current_memberships() -> QuerySet[HouseholdMember]:
@@ -122,7 +114,8 @@ def search_people(*, actor: audit.Actor, user, q: str, page: int = 1,
                                                   ("name", words)) if given]}
     audit.record_many(actor, [audit.Event("person.list", "person", p.registration_number,
                                           searched_by) for p in items])
-    return Page(items, min(len(matched), MAX_COUNT), len(matched) > MAX_COUNT, page, page_size)
+    return Page(items, min(len(matched), MAX_COUNT), page, page_size,
+                count_capped=len(matched) > MAX_COUNT)
 
 
 def find_person(registration_number: str, field: str = "person", *,

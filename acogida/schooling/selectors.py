@@ -14,6 +14,7 @@ from acogida.accounts import access, audit
 from acogida.core import ids
 from acogida.core.ages import age_on
 from acogida.core.errors import FieldError, InvalidInput
+from acogida.core.paging import Page
 from acogida.registry.models import Consent, ConsentPurpose, HouseholdMember, Person
 
 from . import grades, seats, services
@@ -292,18 +293,6 @@ PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
 
-@dataclass(frozen=True)
-class EnrolmentPage:
-    items: list[tuple[Enrolment, int | None]]  # with the waitlist position
-    count: int
-    page: int
-    page_size: int
-
-    @property
-    def has_next(self) -> bool:
-        return self.page * self.page_size < self.count
-
-
 def _positions(enrolments: list[Enrolment]) -> dict[int, int]:
     """Waitlist positions of the waiting enrolments given, in one query."""
     waiting = [e for e in enrolments if e.status == EnrolmentStatus.WAITLISTED]
@@ -326,7 +315,7 @@ def _positions(enrolments: list[Enrolment]) -> dict[int, int]:
 
 def list_enrolments(*, actor: audit.Actor, user, school: int | None = None,
                     status: str | None = None, person: str | None = None, page: int = 1,
-                    page_size: int = PAGE_SIZE) -> EnrolmentPage:
+                    page_size: int = PAGE_SIZE) -> Page:
     """Enrolments, newest request first; each child listed is audited."""
     access.require(user, "school.read")
     errors = []
@@ -353,7 +342,8 @@ def list_enrolments(*, actor: audit.Actor, user, school: int | None = None,
     audit.record_many(actor, [audit.Event("enrolment.list", "enrolment", e.pk,
                                           {"school": e.school_id},
                                           subject=e.person.registration_number) for e in items])
-    return EnrolmentPage([(e, positions.get(e.pk)) for e in items], count, page, page_size)
+    # each item with its waitlist position
+    return Page([(e, positions.get(e.pk)) for e in items], count, page, page_size)
 
 
 def enrolment_counts(*, user) -> dict:
