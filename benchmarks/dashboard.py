@@ -31,7 +31,6 @@ Targets: p95 <= 1 s for the dashboard and each endpoint, <= 10 s for the PDF.
 import argparse
 import os
 import random
-import shutil
 import statistics
 import sys
 import tempfile
@@ -455,15 +454,7 @@ def run(args) -> int:
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    try:
-        return run(args)
-    finally:
-        if not args.keep:
-            registry_bench.drop_database(args.database_url)
-        if not args.keep and os.environ.get("ACOGIDA_DATA_DIR", "").startswith(
-                tempfile.gettempdir()):
-            shutil.rmtree(os.environ["ACOGIDA_DATA_DIR"], ignore_errors=True)
+    return registry_bench.run_and_clean_up(run, parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -335,16 +335,20 @@ def _train_duplicates_model(actor, *, sample_size: int, seed: int) -> None:
     dedup_services._train(table, actor, sample_size)
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
+def run_and_clean_up(run, args) -> int:
+    """``run(args)``, then (unless ``--keep``) the benchmark's PostgreSQL database and its
+    temporary data dir are removed, whatever happened."""
     try:
         return run(args)
     finally:
         if not args.keep:
             drop_database(args.database_url)
-        if not args.keep and os.environ.get("ACOGIDA_DATA_DIR", "").startswith(
-                tempfile.gettempdir()):
-            shutil.rmtree(os.environ["ACOGIDA_DATA_DIR"], ignore_errors=True)
+            if os.environ.get("ACOGIDA_DATA_DIR", "").startswith(tempfile.gettempdir()):
+                shutil.rmtree(os.environ["ACOGIDA_DATA_DIR"], ignore_errors=True)
+
+
+def main(argv=None) -> int:
+    return run_and_clean_up(run, parse_args(argv))
 
 
 if __name__ == "__main__":

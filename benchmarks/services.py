@@ -26,10 +26,8 @@ Add a function to ``MEASUREMENTS`` to time something else.
 
 import argparse
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -260,17 +258,7 @@ def run(args) -> int:
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    try:
-        return run(args)
-    finally:
-        import os
-
-        if not args.keep:
-            registry_bench.drop_database(args.database_url)
-        if not args.keep and os.environ.get("ACOGIDA_DATA_DIR", "").startswith(
-                tempfile.gettempdir()):
-            shutil.rmtree(os.environ["ACOGIDA_DATA_DIR"], ignore_errors=True)
+    return registry_bench.run_and_clean_up(run, parse_args(argv))
 
 
 if __name__ == "__main__":
