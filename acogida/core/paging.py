@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from ninja import Schema
+
 
 @dataclass
 class Page:
@@ -13,3 +15,12 @@ class Page:
     @property
     def has_next(self) -> bool:
         return self.page * self.page_size < self.count
+
+
+class PageOut(Schema):
+    """A ``Page`` in the API; a subclass adds ``items`` (and what else its page carries)."""
+
+    count: int
+    page: int
+    page_size: int
+    has_next: bool

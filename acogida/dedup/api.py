@@ -10,6 +10,7 @@ from ninja import Query, Schema, Status
 from pydantic import Field
 
 from acogida.accounts.api_support import AccessRouter, action, actor_of, user_of
+from acogida.core.paging import PageOut
 
 from . import selectors, services
 
@@ -69,11 +70,7 @@ class PairOut(Schema):
     decided_at: datetime | None = None
 
 
-class PairPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    has_next: bool
+class PairPage(PageOut):
     items: list[PairOut]
 
 

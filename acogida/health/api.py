@@ -22,6 +22,7 @@ from acogida.accounts.api_support import (
 )
 from acogida.accounts.web_support import client_address
 from acogida.core.http import private_file
+from acogida.core.paging import PageOut
 from acogida.reporting.schemas import FiltersIn, filters_of
 
 from . import fhir, selectors, services
@@ -194,29 +195,17 @@ class HealthOut(Schema):
     schedule: list[ScheduleOut]
 
 
-class EncounterPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    has_next: bool
+class EncounterPage(PageOut):
     items: list[EncounterOut]
 
 
-class VaccinationPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    has_next: bool
+class VaccinationPage(PageOut):
     items: list[VaccinationOut]
     schedule: list[ScheduleOut] = Field(description="the child schedule's doses whose time has "
                                         "come: due, overdue or done")
 
 
-class ReferralPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    has_next: bool
+class ReferralPage(PageOut):
     items: list[ReferralOut]
 
 

@@ -11,6 +11,7 @@ from ninja import Query, Schema, Status
 from pydantic import Field
 
 from acogida.accounts.api_support import AccessRouter, action, actor_of, user_of
+from acogida.core.paging import PageOut
 
 from . import selectors, services, stats
 from .models import OfferStatus
@@ -113,11 +114,7 @@ class OfferOut(Schema):
     rules_applied: dict
 
 
-class OfferPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    has_next: bool
+class OfferPage(PageOut):
     items: list[OfferOut]
 
 

@@ -13,6 +13,7 @@ from ninja import Query, Schema, Status
 from pydantic import Field
 
 from acogida.accounts.api_support import AccessRouter, action, actor_of, user_of
+from acogida.core.paging import PageOut
 from acogida.reporting.schemas import FiltersIn, filters_of
 
 from . import grades, proposal_selectors, proposals, selectors, services
@@ -159,11 +160,7 @@ class EnrolmentQuery(Schema):
     page_size: int = Field(selectors.PAGE_SIZE, ge=1, le=selectors.MAX_PAGE_SIZE)
 
 
-class EnrolmentPageOut(Schema):
-    count: int
-    page: int
-    page_size: int
-    has_next: bool
+class EnrolmentPageOut(PageOut):
     items: list[EnrolmentOut]
 
 
