@@ -114,11 +114,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-else:
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT compilation: the app's queries are short, and PostgreSQL's cost estimate for a few
     # of them (the overdue vaccinations: one NOT EXISTS per dose) passes jit_above_cost, so it
-    # spent 0.5 s compiling a count that runs in 0.03 s (1,000,000 people, issue 7).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # spent 0.5 s compiling a count that runs in 0.03 s (1,000,000 people, issue 7). Added to
+    # any options the address already gives (?options=...).
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
