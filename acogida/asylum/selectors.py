@@ -5,7 +5,7 @@ Every read of a claim is audited. The narrative and the intake facts reach only 
 """
 
 from collections import Counter
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, When
 from django.utils import timezone
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from acogida.accounts import access, audit
 from acogida.core.errors import FieldError, InvalidInput, NotFound
+from acogida.reporting.filters import Filters, day_q, person_q
 
 from . import deadlines, workflow
 from .models import Claim, Jurisdiction, Status
@@ -205,24 +206,14 @@ def stats(*, user, actor: audit.Actor | None = None, today: date | None = None,
     queryset = Claim.objects.all()
     if jurisdiction:
         queryset = queryset.filter(jurisdiction=jurisdiction)
-    # A claim not yet lodged counts from its intake's local day: bounds on the timestamp (the
-    # first moment of date_from, the first of the day after date_to), not the day computed
-    # row by row (on SQLite a Python function per claim).
-    if date_from:
-        queryset = queryset.filter(Q(lodged_on__gte=date_from)
-                                   | Q(lodged_on__isnull=True,
-                                       created_at__gte=_start_of(date_from)))
-    if date_to:
-        queryset = queryset.filter(Q(lodged_on__lte=date_to)
-                                   | Q(lodged_on__isnull=True,
-                                       created_at__lt=_start_of(date_to + timedelta(days=1))))
-    if state:
-        queryset = queryset.filter(principal__registration_point__state__iexact=state)
-    if place:
-        queryset = queryset.filter(Q(principal__registration_point__code__iexact=place)
-                                   | Q(principal__registration_point__name__icontains=place))
-    if group:
-        queryset = queryset.filter(principal__arrival_group_id=group)
+    # A claim not yet lodged counts from its intake's local day (day_q: bounds on the
+    # timestamp, not the day computed row by row); place, state and group are the situation
+    # picture's own filters, on the principal applicant.
+    filters = Filters(date_from, date_to, state or "", place or "", group)
+    queryset = queryset.filter(
+        (Q(lodged_on__isnull=False) & day_q(filters, "lodged_on"))
+        | (Q(lodged_on__isnull=True) & day_q(filters, "created_at", timestamp=True)),
+        person_q(filters, "principal"))
     # one pass over the claims: per jurisdiction and status, how many, how many open ones are
     # past their next deadline and how many fall due within AT_RISK_DAYS
     by, overdue, due_soon = Counter(), Counter(), Counter()
@@ -245,7 +236,3 @@ def stats(*, user, actor: audit.Actor | None = None, today: date | None = None,
         "due_soon": {j: n for j, n in sorted(due_soon.items()) if n},
     }
 
-
-def _start_of(day: date) -> datetime:
-    """The first moment of ``day``, local time (aware)."""
-    return timezone.make_aware(datetime.combine(day, time.min))

@@ -94,16 +94,23 @@ def person_q(filters: Filters, path: str = "") -> Q:
     case), its code or part of its name or municipality, and the arrival group. No dates: each
     figure applies the date range to its own events."""
     prefix = f"{path}__" if path else ""
-    q = Q()
-    if filters.state:
-        q &= Q(**{f"{prefix}registration_point__state__iexact": filters.state})
-    if filters.place:
-        point = f"{prefix}registration_point__"
-        q &= (Q(**{f"{point}code__iexact": filters.place})
-              | Q(**{f"{point}name__icontains": filters.place})
-              | Q(**{f"{point}municipality__icontains": filters.place}))
+    q = point_q(filters, f"{prefix}registration_point")
     if filters.group:
         q &= Q(**{f"{prefix}arrival_group_id": filters.group})
+    return q
+
+
+def point_q(filters: Filters, path: str = "") -> Q:
+    """The state and place filters on a registration point (``path``: how to reach it; empty
+    for ``RegistrationPoint`` itself)."""
+    prefix = f"{path}__" if path else ""
+    q = Q()
+    if filters.state:
+        q &= Q(**{f"{prefix}state__iexact": filters.state})
+    if filters.place:
+        q &= (Q(**{f"{prefix}code__iexact": filters.place})
+              | Q(**{f"{prefix}name__icontains": filters.place})
+              | Q(**{f"{prefix}municipality__icontains": filters.place}))
     return q
 
 

@@ -16,7 +16,7 @@ from acogida.accounts import access, audit
 from acogida.core.reference import SENSITIVE_NEEDS
 from acogida.registry.models import HouseholdMember, Person, Sex, SpecificNeed
 
-from .filters import Filters, day_q, start_of
+from .filters import Filters, day_q, point_q, start_of
 from .suppression import suppress, suppress_mapping
 
 # (label, lowest age, highest age) — the bands humanitarian reports use.
@@ -87,19 +87,8 @@ def _point_ids(filters: Filters) -> list[int] | None:
 
     if not (filters.state or filters.place):
         return None
-    return list(RegistrationPoint.objects.filter(_point_q(filters)).order_by("pk")
+    return list(RegistrationPoint.objects.filter(point_q(filters)).order_by("pk")
                 .values_list("pk", flat=True))
-
-
-def _point_q(filters: Filters) -> Q:
-    """``person_q``'s state and place conditions, on ``RegistrationPoint`` itself."""
-    q = Q()
-    if filters.state:
-        q &= Q(state__iexact=filters.state)
-    if filters.place:
-        q &= (Q(code__iexact=filters.place) | Q(name__icontains=filters.place)
-              | Q(municipality__icontains=filters.place))
-    return q
 
 
 def _people_q(filters: Filters, points: list[int] | None, path: str = "") -> Q:
@@ -203,7 +192,7 @@ def _births_span() -> tuple[date | None, date | None]:
     return births.first(), births.order_by("-date_of_birth").first()
 
 
-def demographic_counts(filters: Filters, today: date) -> dict:
+def _demographic_counts(filters: Filters, today: date) -> dict:
     """The exact (unsuppressed) figures of ``demographics``: ``pyramid`` {(band, sex): n},
     ``nationalities`` {code: n}, ``needs`` {code: n} and ``total``.
 
@@ -270,7 +259,7 @@ def demographics(*, user, filters: Filters, today: date | None = None) -> dict:
     Sensitive needs (SV, TR, SM) are encrypted per person and never counted here."""
     access.require(user, "stats.read")
     today = filters.date_to or today or timezone.localdate()
-    counts = demographic_counts(filters, today)
+    counts = _demographic_counts(filters, today)
     pyramid = [{"band": label, **{sex: suppress(counts["pyramid"][(label, sex)])
                                   for sex in Sex.values}}
                for label, _low, _high in AGE_BANDS]
