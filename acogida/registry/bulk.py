@@ -29,6 +29,7 @@ from django.db import connection
 from django.utils import timezone
 
 from acogida.accounts import audit
+from acogida.accounts.services import stored_user
 from acogida.core.reference import SENSITIVE_NEEDS
 
 from .models import Consent, Household, HouseholdMember, Person, SpecificNeed
@@ -161,18 +162,16 @@ class _Rows:
 
 
 class _Builder:
-    """Turns plans into rows. What repeats across a million people (dates, language lists,
-    registration points, name parts) is adapted for the database once."""
+    """Turns checked rows into the tables' rows. What repeats across a million people (dates,
+    language lists, name parts) is adapted for the database once."""
 
-    def __init__(self, user, action: str, details: dict):
+    def __init__(self, user):
         ops = connection.ops
         now = timezone.now()
         self.now_db = ops.adapt_datetimefield_value(now)
         self.joined_db = ops.adapt_datefield_value(timezone.localdate(now))
-        registered_by = (user if getattr(user, "is_authenticated", False)
-                         and getattr(user, "pk", None) else None)
+        registered_by = stored_user(user)
         self.registered_by_id = registered_by.pk if registered_by else None
-        self.action, self.details = action, details
         self._adapt_date, self._adapt_json = ops.adapt_datefield_value, ops.adapt_json_value
         self._encrypt = Person._meta.get_field("sensitive_needs").get_prep_value
         self._dates: dict = {}
@@ -247,7 +246,7 @@ class ImportWriter:
         self._household_numbers = iter(sorted(unused_numbers(Household, expected)))
         self._household_ids = iter(_reserve_ids(Household, expected))
         self._chain = audit.Chain(actor)
-        self._builder = _Builder(user, action, details)
+        self._builder = _Builder(user)
         self._action, self._details = action, details
         self._expected, self._progress = expected, progress
         self._rows, self._events, self.people = _Rows(), [], 0
