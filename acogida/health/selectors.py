@@ -234,17 +234,14 @@ def overdue_children(today: date, people: Q | None = None) -> int:
     by child. ``people``: only the children it selects (a registration point, a group)."""
     five_years_ago = schedule.add_months(today, -60)
     latest_due = today - timedelta(days=schedule.GRACE_DAYS + 1)
-    overdue = Q()
-    youngest = None  # the latest birth with any dose overdue: a range of person_birth_cov
+    overdue, born_by = Q(), []
     for dose in schedule.SCHEDULE:
         given = Vaccination.objects.filter(person=OuterRef("pk"), vaccine=dose.vaccine,
                                            dose=dose.dose, date__lte=today)
-        born_by = _last_day_with(dose.months, latest_due)
-        youngest = born_by if youngest is None else max(youngest, born_by)
-        overdue |= Q(date_of_birth__lte=born_by) & ~Exists(given)
-    born = Q(date_of_birth__gt=five_years_ago)
-    if youngest is not None:
-        born &= Q(date_of_birth__lte=youngest)
+        born_by.append(_last_day_with(dose.months, latest_due))
+        overdue |= Q(date_of_birth__lte=born_by[-1]) & ~Exists(given)
+    # the latest birth with any dose overdue bounds the range too (of person_birth_cov)
+    born = Q(date_of_birth__gt=five_years_ago, date_of_birth__lte=max(born_by))
     return Person.objects.filter(people or Q(), overdue, born).count()
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from acogida import testing
 from acogida.asylum.models import Claim
+from acogida.core.ages import age_on
 from acogida.core.reference import SENSITIVE_NEEDS
 from acogida.registry.models import Person, SpecificNeed
 from acogida.reporting import selectors
@@ -73,10 +74,6 @@ def _selected(filters: Filters) -> list[Person]:
     return out
 
 
-def _age(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
 def _filter_sets(groups) -> list[Filters]:
     nov = {"date_from": date(2018, 11, 1), "date_to": date(2018, 11, 30)}
     return [Filters(), Filters(**nov), Filters(**nov, state="baja california"),
@@ -96,7 +93,7 @@ def test_demographics_equal_counting_person_by_person(crowd):
         people = _selected(filters)
         pyramid = {key: 0 for key in found["pyramid"]}
         for p in people:
-            age = _age(p.date_of_birth, on)
+            age = age_on(p.date_of_birth, on)
             band = next((label for label, low, high in selectors.AGE_BANDS
                          if low <= age <= high), None)
             if band and (band, p.sex) in pyramid:
