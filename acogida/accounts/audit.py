@@ -165,7 +165,9 @@ class Chain:
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
         self.seq, self.prev = head.seq, head.hash
         at = timezone.now().astimezone(UTC)
-        self.at_db = connection.ops.adapt_datetimefield_value(at)
+        # PostgreSQL's COPY (insert_rows) takes the time as text: rendered once, not per row.
+        self.at_db = (at.isoformat() if connection.vendor == "postgresql"
+                      else connection.ops.adapt_datetimefield_value(at))
         self._middle = (f',"actor":{_string(actor.username)},"actor_role":{_string(actor.role)},'
                         f'"at":{_string(at.isoformat(timespec="microseconds"))},'
                         f'"client_address":{_string(actor.client_address)},"details":')

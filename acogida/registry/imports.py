@@ -17,10 +17,7 @@ import gc
 import hashlib
 import io
 import logging
-import os
 import re
-import sqlite3
-import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,7 +35,7 @@ from django.utils.translation import gettext as _
 from acogida.accounts import access, audit
 from acogida.core.errors import BadRequest, FieldError, InvalidInput
 
-from . import bulk, validation
+from . import bulk, loading, validation
 from .models import ArrivalGroup, ConsentPurpose, RegistrationPoint, Relationship
 
 log = logging.getLogger(__name__)
@@ -52,9 +49,6 @@ TEMPLATE_COLUMNS = (
 REQUIRED_COLUMNS = ("given_names", "first_surname", "sex", "nationality", "registration_point")
 LIST_SEPARATOR = ";"
 EXTENSIONS = (".csv", ".xlsx")
-BULK_INDEX_THRESHOLD = 50_000  # people; see _bulk_indexes
-BULK_CACHE_KIB = 512 * 1024  # SQLite page cache during a large import; see _sqlite_bulk_settings
-FTS_INSERT_TRIGGER = "registry_person_fts_ai"  # registry/migrations/0002_search_index.py
 
 _COLUMN_INDEX = {name: i for i, name in enumerate(TEMPLATE_COLUMNS)}
 _PERSON_COLUMNS = ("given_names", "first_surname", "second_surname", "sex", "date_of_birth",
@@ -417,92 +411,6 @@ def _check_household(ref: str, members: list[_Member], report: ImportReport) -> 
 
 
 @contextmanager
-def _bulk_indexes(people: int):
-    """On SQLite, a large import drops the person table's plain (non-unique) indexes whose keys
-    arrive in random order (names, dates of birth) and its full-text insert trigger, and at the
-    end builds the indexes again and adds the new rows
-    to the full-text index in one statement, in the same transaction: one sort per index instead
-    of a million random B-tree inserts, several times faster. A rollback brings the indexes and
-    the trigger back with everything else. Unique indexes stay: they guard registration numbers.
-    Indexes led by columns of few values (point, group, nationality) stay too (``_kept_up``):
-    their new keys go in at the end of a few runs, cheaply, and on the writer thread
-    (registry/bulk.py) rather than in the rebuild at the end, which nothing overlaps."""
-    if connection.vendor != "sqlite" or people < BULK_INDEX_THRESHOLD:
-        yield
-        return
-    with connection.cursor() as cursor, _sqlite_bulk_settings(cursor):
-        dropped, last_id = _drop_indexes(cursor, people)
-        yield
-        if any(name == FTS_INSERT_TRIGGER for _kind, name, _sql in dropped):
-            cursor.execute("INSERT INTO registry_person_fts(rowid, search_text) "
-                           "SELECT id, search_text FROM registry_person WHERE id > %s",
-                           [last_id])
-        for _kind, _name, sql in dropped:
-            cursor.execute(sql)
-
-
-def _drop_indexes(cursor, people: int) -> tuple[list[tuple], int]:
-    """What was dropped (type, name, SQL to make it again), and the largest person id before."""
-    cursor.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM registry_person")
-    existing, last_id = cursor.fetchone()
-    if existing > 2 * people:  # rebuilding would cost more than it saves
-        return [], last_id
-    cursor.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = "
-                   "'registry_person' AND ((type = 'index' AND sql IS NOT NULL AND sql NOT "
-                   "LIKE 'CREATE UNIQUE%%') OR (type = 'trigger' AND name = %s))",
-                   [FTS_INSERT_TRIGGER])
-    dropped = [(kind, name, sql) for kind, name, sql in cursor.fetchall()
-               if kind == "trigger" or not _kept_up(_columns(cursor, name))]
-    # The audit table's two plain indexes stay: they are keyed by registration and household
-    # number (subject, object), which an import hands out in sorted order (bulk.ImportWriter),
-    # so their new keys go in at one end, on the writer thread.
-    for kind, name, _sql in dropped:
-        cursor.execute(f"DROP {kind.upper()} {connection.ops.quote_name(name)}")
-    return dropped, last_id
-
-
-_FEW_VALUES = frozenset({"registration_point_id", "arrival_group_id", "registered_by_id",
-                         "nationality", "external_id"})  # an import leaves external_id blank
-
-
-def _kept_up(columns: list[str]) -> bool:
-    """Whether an index is kept up during a large import rather than rebuilt: when it leads
-    with a column of few values, followed (if at all) by another or by ``registered_at``, which
-    is the same moment for every row of an import. Then an import's keys land in a few
-    contiguous stretches of the index (one a registration point, say), whatever comes after;
-    measured at a million people, the situation picture's ``person_point_registered_cov`` cost
-    the writer thread 6 s kept up, which it had spare, against 2.1 s of rebuild at the end,
-    which nothing overlaps. ``person_point_sex_nat`` goes on by sex, nationality and then date
-    of birth: its keys land at random within each point, and it is rebuilt."""
-    return (bool(columns) and columns[0] in _FEW_VALUES
-            and all(c in _FEW_VALUES or c == "registered_at" for c in columns[1:2]))
-
-
-def _columns(cursor, index: str) -> list[str]:
-    cursor.execute("SELECT name FROM pragma_index_info(%s) ORDER BY seqno", [index])
-    return [row[0] for row in cursor.fetchall()]
-
-
-@contextmanager
-def _sqlite_bulk_settings(cursor):
-    """For the length of a large import, a page cache that holds its indexes (the default 2 MB
-    makes every insert into the random-keyed registration number index a read from the file;
-    measured: the write step half as fast) and worker threads for the sorts that rebuild the
-    indexes. Both are this connection's settings only, and are put back."""
-    cursor.execute("PRAGMA cache_size")
-    cache_size = cursor.fetchone()[0]
-    cursor.execute("PRAGMA threads")
-    threads = cursor.fetchone()[0]
-    cursor.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
-    cursor.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")
-    try:
-        yield
-    finally:
-        cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
-        cursor.execute(f"PRAGMA threads = {int(threads)}")
-
-
-@contextmanager
 def _no_cyclic_gc():
     """A million rows make a million live dicts; the cyclic collector would walk them all again
     and again (three times the cost of the checks). Nothing here makes cycles worth collecting."""
@@ -549,7 +457,8 @@ def _import(*, actor, user, data, filename, dry_run, today, progress) -> ImportR
     table, expected = _bounded(table, data, filename)
     # Rows are written as they pass their checks, in the transaction; a bad row found later
     # stops the writing and the rollback takes back what was written (nothing is lost).
-    with _checkpoint_afterwards(expected), transaction.atomic(), _bulk_indexes(expected), \
+    with loading.checkpoint_afterwards(expected), transaction.atomic(), \
+            loading.bulk_indexes(expected), \
             bulk.ImportWriter(actor=actor, user=user, action="person.import",
                               details={"import": report.import_id}, expected=expected,
                               progress=partial(progress, "write") if progress else None
@@ -611,47 +520,3 @@ def _bounded(table: Iterator[list], data: bytes, filename: str) -> tuple[Iterato
         return table, max(1, lines - len(_BLANK_LINES[separator].findall(data)))
     rows = list(table)
     return iter(rows), sum(1 for row in rows if any(cell not in ("", None) for cell in row))
-
-
-@contextmanager
-def _checkpoint_afterwards(people: int):
-    """SQLite writes a transaction to its write-ahead log, and the commit that leaves the log
-    over 1,000 pages copies the whole log into the database (a checkpoint; 4 to 7 s for a
-    million people, with nothing to overlap). For a large import the automatic checkpoint is
-    off until the commit, and a checkpoint thread of its own (its own connection) does that
-    work afterwards, while readers go on reading what was committed (SQLite's documented way:
-    sqlite.org/wal.html, "Automatic checkpoint"). The thread is not a daemon: a command that
-    ends waits for it."""
-    if connection.vendor != "sqlite" or people < BULK_INDEX_THRESHOLD:
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA wal_autocheckpoint")
-        pages = cursor.fetchone()[0]
-        cursor.execute("PRAGMA wal_autocheckpoint = 0")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
-    if connection.in_atomic_block or connection.is_in_memory_db():
-        return  # not committed yet (an outer transaction holds it), or no log to copy
-    threading.Thread(target=_checkpoint, args=(connection.settings_dict["NAME"],),
-                     name="import-checkpoint").start()
-
-
-def _checkpoint(path) -> None:
-    """Fresh planner statistics, then the checkpoint. The situation picture's date-range counts
-    are skip-scans over the registration point's few values only when the statistics say how
-    few they are (``sqlite_stat1``); ``analysis_limit`` keeps ANALYZE to a sample of each index
-    (well under a second at a million people)."""
-    try:
-        database = sqlite3.connect(path, timeout=60)
-        try:
-            database.execute("PRAGMA analysis_limit = 1000")
-            database.execute("ANALYZE")
-            database.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        finally:
-            database.close()
-    except sqlite3.Error as exc:  # the next commit's automatic checkpoint does it then
-        log.warning("checkpoint after the import failed: %s", exc)

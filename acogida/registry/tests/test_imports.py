@@ -21,7 +21,7 @@ from acogida.accounts import audit
 from acogida.accounts.models import AuditEntry
 from acogida.core import ids
 from acogida.core.errors import BadRequest, Forbidden, InvalidInput, NotFound
-from acogida.registry import bulk, import_files, imports, selectors
+from acogida.registry import bulk, import_files, imports, loading, selectors
 from acogida.registry.models import Consent, Household, HouseholdMember, Person, SpecificNeed
 
 TODAY = date(2018, 11, 20)
@@ -326,7 +326,7 @@ def test_a_crash_mid_import_leaves_the_data_as_it_was(clerk, monkeypatch):
 
     monkeypatch.setattr(bulk._Rows, "__call__", crash_on_third_chunk)
     monkeypatch.setattr(bulk, "CHUNK", 2)
-    monkeypatch.setattr(imports, "BULK_INDEX_THRESHOLD", 1)
+    monkeypatch.setattr(loading, "BULK_INDEX_THRESHOLD", 1)
     indexes = _person_indexes()
     rows = [f"H{i // 2},{'head' if i % 2 == 0 else 'child'},Ana,Cruz,,F,2000-01-01,,HND,TAP"
             for i in range(10)]
@@ -360,7 +360,7 @@ def test_a_crash_while_building_rows_stops_the_writer_and_leaves_nothing(clerk, 
 
 def test_a_large_import_in_many_chunks_is_whole_and_audited(clerk, monkeypatch):
     monkeypatch.setattr(bulk, "CHUNK", 3)
-    monkeypatch.setattr(imports, "BULK_INDEX_THRESHOLD", 1)
+    monkeypatch.setattr(loading, "BULK_INDEX_THRESHOLD", 1)
     rows = [f"H{i // 3},{'head' if i % 3 == 0 else 'child'},Ana{i},Cruz,Paz,F,2000-01-01,,HND,"
             "TAP" for i in range(30)] + [f",,Luis{i},Díaz,,M,1980-01-01,,SLV,TAP"
                                          for i in range(7)]
@@ -403,7 +403,7 @@ def test_a_household_rule_broken_at_the_end_takes_back_what_was_written(clerk, m
     testing.make_person(user=clerk)
     before = counts()
     monkeypatch.setattr(bulk, "CHUNK", 2)
-    monkeypatch.setattr(imports, "BULK_INDEX_THRESHOLD", 1)
+    monkeypatch.setattr(loading, "BULK_INDEX_THRESHOLD", 1)
     indexes = _person_indexes()
     written = []
     real = bulk._Rows.__call__
@@ -507,7 +507,7 @@ def test_the_checkpoint_after_a_large_import_empties_the_write_ahead_log(tmp_pat
     database.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(50_000)])
     database.commit()
     log = path.with_name(path.name + "-wal")
-    imports._checkpoint(path)
+    loading.checkpoint(path)
     size = log.stat().st_size
     # Once every frame is in the database, the next commit starts the log again from its
     # beginning instead of growing it.
@@ -526,30 +526,70 @@ def test_a_large_import_leaves_fresh_planner_statistics(tmp_path):
     database.execute("CREATE INDEX t_point_at ON t (point, at)")
     database.executemany("INSERT INTO t VALUES (?, ?)", [(i % 7, i) for i in range(20_000)])
     database.commit()
-    imports._checkpoint(path)
+    loading.checkpoint(path)
     stats = dict(database.execute("SELECT idx, stat FROM sqlite_stat1").fetchall())
     assert int(stats["t_point_at"].split()[0]) > 0  # estimated rows (from a sample)
     database.close()
 
 
 def _person_indexes() -> list:
-    if connection.vendor != "sqlite":
-        return []
+    """The indexes, triggers and foreign keys a large import drops and makes again."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'registry_person' "
-                       "AND type IN ('index', 'trigger') ORDER BY name")
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'registry_person' "
+                           "AND type IN ('index', 'trigger') ORDER BY name")
+        else:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename LIKE 'registry_%%' "
+                           "UNION ALL SELECT conname || pg_get_constraintdef(oid) "
+                           "FROM pg_constraint WHERE conrelid::regclass::text LIKE 'registry_%%' "
+                           "ORDER BY 1")
         return [row[0] for row in cursor.fetchall()]
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite bulk-load path")
 def test_large_import_rebuilds_indexes_and_keeps_search(clerk, monkeypatch):
-    monkeypatch.setattr(imports, "BULK_INDEX_THRESHOLD", 1)
+    monkeypatch.setattr(loading, "BULK_INDEX_THRESHOLD", 1)
     indexes = _person_indexes()
+    during = []
+    real = imports._checked_rows
+
+    def spy(*args):  # the first row is checked once the indexes are gone
+        for number, row in enumerate(real(*args)):
+            if number == 0:
+                during.extend(_person_indexes())
+            yield row
+
+    monkeypatch.setattr(imports, "_checked_rows", spy)
     run(clerk, csv_text(",,Ana,Cruz,,F,1990-01-01,,HND,TAP", ",,Luis,Paz,,M,1990-01-01,,HND,TAP"))
+    assert len(during) < len(indexes)
     assert _person_indexes() == indexes
     testing.make_person(user=clerk, given_names="Rosa", first_surname="Cruz")  # trigger alive
     page = selectors.search_people(actor=ACTOR, user=clerk, q="cruz")
     assert sorted(p.given_names for p in page.items) == ["Ana", "Rosa"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's table locks")
+def test_a_large_import_that_cannot_have_the_tables_to_itself_keeps_every_index(
+        clerk, monkeypatch, caplog):
+    """Dropping indexes takes PostgreSQL's ACCESS EXCLUSIVE lock; while someone reads the
+    people, an import does not queue everyone behind it: it goes the slow way, and succeeds."""
+    import psycopg
+
+    monkeypatch.setattr(loading, "BULK_INDEX_THRESHOLD", 1)
+    monkeypatch.setattr(loading, "LOCK_WAIT", "200ms")
+    indexes = _person_indexes()
+    settings = connection.settings_dict
+    with psycopg.connect(dbname=settings["NAME"], user=settings["USER"],
+                         host=settings["HOST"] or None, port=settings["PORT"] or None,
+                         password=settings["PASSWORD"] or None) as reader:
+        reader.execute("SELECT COUNT(*) FROM registry_person")  # holds ACCESS SHARE until the end
+        report = run(clerk, csv_text(",,Ana,Cruz,,F,1990-01-01,,HND,TAP",
+                                     ",,Luis,Paz,,M,1990-01-01,,HND,TAP"))
+        assert report.written
+        assert _person_indexes() == indexes
+        reader.rollback()
+    assert "without dropping indexes" in caplog.text
+    page = selectors.search_people(actor=ACTOR, user=clerk, q="cruz")
+    assert [p.given_names for p in page.items] == ["Ana"]
 
 
 def test_a_role_without_import_is_refused(clerk):
