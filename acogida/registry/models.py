@@ -143,7 +143,10 @@ class Person(models.Model):
 
 
 class SpecificNeed(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="needs")
+    # No index of its own: one_need_code leads with the person (a second index cost every
+    # insert, a million in a bulk import, and served nothing the first does not).
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="needs",
+                               db_index=False)
     code = models.CharField(max_length=4, choices=[(c, n.label) for c, n in
                                                    SPECIFIC_NEEDS.items() if not n.sensitive])
 
@@ -153,7 +156,9 @@ class SpecificNeed(models.Model):
 
 
 class Consent(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    # No index of its own: one_consent_per_purpose leads with the person.
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents",
+                               db_index=False)
     purpose = models.CharField(max_length=20, choices=ConsentPurpose.choices)
     given_on = models.DateField()
     withdrawn_on = models.DateField(null=True, blank=True)
