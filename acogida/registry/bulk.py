@@ -258,6 +258,7 @@ class ImportWriter:
         self._chain = audit.Chain(actor)
         self._builder = _Builder(user)
         self._action, self._details = action, details
+        self._person_details = audit.details_varying_in(details, "household")
         self._expected, self._progress = expected, progress
         self._rows, self._events, self.people = _Rows(), [], 0
         self._writer = _Writer()
@@ -289,8 +290,7 @@ class ImportWriter:
         self._builder.person(self._rows, values, point_id, group_id, household, relationship,
                              pk, number)
         self._events.append((self._action, "person", number,
-                             {"household": household[1] if household else None,
-                              **self._details}, number))
+                             self._person_details(household[1] if household else None), number))
         if len(self._rows.people) >= CHUNK:
             self._submit()
 

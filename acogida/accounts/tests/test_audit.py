@@ -1,6 +1,7 @@
 """The audit chain: append-only, and any change to history is found and named."""
 
 import io
+import json
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -122,3 +123,11 @@ def test_audit_trail_api_is_admin_only(history):
     assert admin.get("/api/v1/audit/verify").json()["ok"] is True
     clerk = testing.api_client(testing.make_user("registration"))
     assert clerk.get("/api/v1/audit", {"person": number}).status_code == 403
+
+
+@pytest.mark.parametrize("details", [{"import": "abc123"}, {}, {"import": "a\x00b", "n": 3}])
+@pytest.mark.parametrize("value", ["HH-0001", None, 'quote " and ñ'])
+def test_details_encoded_around_one_varying_value_are_the_canonical_encoding(details, value):
+    encode = audit.details_varying_in(details, "household")
+    assert encode(value) == audit._details_json({**details, "household": value})
+    assert json.loads(encode(value)) == {**details, "household": value}
