@@ -9,6 +9,8 @@ registry number tells anyone holding one how many people are registered and lets
 
 import secrets
 
+import numpy as np
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
 # What people type for what they mean (Crockford's decoding rules).
@@ -44,6 +46,47 @@ def new_number(payload_length: int = 9) -> str:
     """A new random number, grouped 4-4-rest for reading, e.g. ``K7Q2-M9XD-3F``."""
     payload = "".join(secrets.choice(ALPHABET) for _ in range(payload_length))
     return group(payload + check_character(payload))
+
+
+# The same arithmetic on arrays, for many numbers at once (``new_numbers``).
+_ALPHABET_BYTES = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)
+_STEP_TABLE = np.array([[_times_two(row) ^ value for value in range(BASE)] for row in range(BASE)],
+                       dtype=np.uint8)
+_TIMES_TWO = np.array([_times_two(value) for value in range(BASE)], dtype=np.uint8)
+
+
+def new_numbers(count: int, payload_length: int = 9) -> list[str]:
+    """``count`` different new random numbers as ``new_number`` makes them, in sorted order (an
+    import needs a million, and inserts them in order: see registry/bulk.py).
+
+    The check characters of all of them are worked out together, a column at a time. The
+    alphabet is in ASCII order, so a number's text sorts as its characters' values read as one
+    base-32 integer: numbers are sorted and repeats dropped as integers, and written out last."""
+    if count <= 0:
+        return []
+    if payload_length > 11:  # payload and check must fit in 64 bits
+        raise ValueError("at most 11 characters before the check character")
+    keys = np.empty(0, dtype=np.uint64)
+    while len(keys) < count:  # a repeat among a million is possible, and rare
+        missing = count - len(keys)
+        # 256 is a multiple of 32: every character equally likely, as with ``secrets.choice``.
+        values = (np.frombuffer(secrets.token_bytes(payload_length * missing), dtype=np.uint8)
+                  .reshape(missing, payload_length) % BASE)
+        interim = np.zeros(missing, dtype=np.uint8)
+        new = np.zeros(missing, dtype=np.uint64)
+        for column in range(payload_length):
+            interim = _STEP_TABLE[interim, values[:, column]]
+            new = (new << np.uint64(5)) | values[:, column]
+        new = (new << np.uint64(5)) | _TIMES_TWO[interim]
+        keys = np.sort(np.concatenate([keys, new]))
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]  # np.unique hashes: slower
+    shifts = np.arange(payload_length, -1, -1, dtype=np.uint64) * np.uint64(5)
+    characters = _ALPHABET_BYTES[((keys[:count, None] >> shifts) & np.uint64(31)).astype(np.uint8)]
+    dash = np.full((count, 1), ord("-"), dtype=np.uint8)
+    pieces = [characters[:, start:start + 4] for start in range(0, payload_length + 1, 4)]
+    grouped = np.concatenate([part for piece in pieces for part in (dash, piece)][1:], axis=1)
+    width = grouped.shape[1]
+    return grouped.view(f"S{width}").ravel().astype(f"U{width}").tolist()
 
 
 def group(compact: str) -> str:

@@ -251,9 +251,9 @@ class ImportWriter:
     def __init__(self, *, actor: audit.Actor, user, action: str, details: dict, expected: int,
                  progress: Callable | None = None):
         # Everything read from the database is read now: afterwards the writer owns the connection.
-        self._numbers = iter(sorted(unused_numbers(Person, expected)))
+        self._numbers = iter(unused_numbers(Person, expected))
         self._person_ids = iter(_reserve_ids(Person, expected))
-        self._household_numbers = iter(sorted(unused_numbers(Household, expected)))
+        self._household_numbers = iter(unused_numbers(Household, expected))
         self._household_ids = iter(_reserve_ids(Household, expected))
         self._chain = audit.Chain(actor)
         self._builder = _Builder(user)

@@ -2,7 +2,6 @@
 rules of ``validation`` and writes the audit entries; a failure anywhere leaves nothing behind."""
 
 import json
-import secrets
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -64,19 +63,10 @@ def name_index(given_names: str, first_surname: str, second_surname: str) -> dic
     }
 
 
-# Random bytes to alphabet characters: 256 is a multiple of 32, so every character is equally
-# likely, as with ``secrets.choice``, at a fraction of the cost for a million numbers.
-_BYTE_TO_CHARACTER = bytes.maketrans(bytes(range(256)),
-                                     bytes(ord(ids.ALPHABET[b % ids.BASE]) for b in range(256)))
-_PAYLOAD = 9
-
-
 def _new_numbers(count: int) -> list[str]:
-    """``count`` random numbers, as ``ids.new_number()`` makes them (grouped 4-4-2)."""
-    text = secrets.token_bytes(_PAYLOAD * count).translate(_BYTE_TO_CHARACTER).decode()
-    check = ids.check_character
-    return [f"{p[:4]}-{p[4:8]}-{p[8]}{check(p)}"
-            for p in (text[i:i + _PAYLOAD] for i in range(0, _PAYLOAD * count, _PAYLOAD))]
+    """``count`` different random numbers, in sorted order, as ``ids.new_number()`` makes them
+    (grouped 4-4-2)."""
+    return ids.new_numbers(count)
 
 
 def _taken(model, column: str, candidates: list[str]) -> set[str]:
@@ -97,25 +87,26 @@ def _taken(model, column: str, candidates: list[str]) -> set[str]:
 
 
 def unused_numbers(model, count: int) -> list[str]:
-    """``count`` fresh numbers not yet in ``model.<number field>``: random, so checked once."""
+    """``count`` fresh numbers not yet in ``model.<number field>``, in sorted order: random, so
+    checked once."""
     field_name = "registration_number" if model is Person else "number"
     column = model._meta.get_field(field_name).column
+    if not model.objects.exists():  # a first import of a million: nothing to check against
+        return _new_numbers(count)
     chosen: set[str] = set()
-    table_empty = not model.objects.exists()
     # A merged record's number still leads to its survivor (acogida.dedup): never reissued.
     aliases = None
-    if model is Person and not table_empty:
+    if model is Person:
         from acogida.dedup.models import PersonAlias
 
         aliases = PersonAlias if PersonAlias.objects.exists() else None
     while len(chosen) < count:
         batch = set(_new_numbers(count - len(chosen))) - chosen
-        if not table_empty:
-            batch -= _taken(model, column, list(batch))
+        batch -= _taken(model, column, list(batch))
         if aliases is not None:
             batch -= _taken(aliases, "registration_number", list(batch))
         chosen |= batch
-    return list(chosen)
+    return sorted(chosen)
 
 
 @dataclass
@@ -175,9 +166,18 @@ def _reserve_ids(model, count: int) -> list[int] | range:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                           "FROM generate_series(1, %s)", [table, count])
-            return [row[0] for row in cursor.fetchall()]
+            # Without anyone else taking numbers meanwhile, they are one run: then only its
+            # ends come back, not a million rows (0.7 s less a million); else every one.
+            cursor.execute("WITH taken AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence("
+                           "%s, 'id')) AS id FROM generate_series(1, %s)), "
+                           "run AS (SELECT MIN(id) AS low, MAX(id) AS high FROM taken) "
+                           "SELECT low, high FROM run WHERE high - low + 1 = %s "
+                           "UNION ALL SELECT id, id FROM taken, run WHERE high - low + 1 <> %s",
+                           [table, count, count, count])
+            rows = cursor.fetchall()
+            if len(rows) == 1:
+                return range(rows[0][0], rows[0][1] + 1)
+            return [low for low, _high in rows]
         # SQLite: the write lock is held from BEGIN IMMEDIATE (settings), so no one else can
         # take these numbers; AUTOINCREMENT never reuses the number of a deleted row.
         cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = %s",

@@ -40,3 +40,19 @@ def test_typed_forms_normalise():
 def test_garbage_is_not_valid():
     for text in ["", "----", "hernandez", "ÑÑÑÑ-ÑÑÑÑ-ÑÑ", "0" * 40]:
         assert not ids.is_valid(text)
+
+
+def test_many_numbers_at_once_are_made_as_one_at_a_time_is():
+    numbers = ids.new_numbers(20_000)
+    assert len(numbers) == 20_000 and all(ids.is_valid(n) for n in numbers)
+    assert all(len(n) == 12 and n[4] == "-" and n[9] == "-" for n in numbers)
+    assert numbers == sorted(set(numbers))  # different, and in order
+    assert {c for n in numbers for c in n.replace("-", "")} == set(ids.ALPHABET)
+    longer = ids.new_numbers(50, payload_length=6)  # grouped 4-3
+    assert all(ids.is_valid(n, payload_length=6) and n == ids.group(n.replace("-", ""))
+               for n in longer)
+    assert ids.new_numbers(0) == []
+
+
+def test_many_numbers_at_once_are_all_different_even_from_a_small_space(monkeypatch):
+    assert len(set(ids.new_numbers(900, payload_length=2))) == 900  # of 1,024 possible

@@ -589,6 +589,20 @@ def test_a_large_import_that_cannot_have_the_tables_to_itself_keeps_every_index(
     assert [p.given_names for p in page.items] == ["Ana"]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL sequences")
+def test_keys_taken_for_an_import_are_the_sequences_whatever_their_step(db):
+    """One run of keys comes back as its two ends; keys that are not one run (someone else took
+    some meanwhile; here, a sequence that steps by 2) come back one by one."""
+    from acogida.registry.services import _reserve_ids
+
+    run = _reserve_ids(Person, 5)
+    assert isinstance(run, range) and len(run) == 5
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER SEQUENCE registry_person_id_seq INCREMENT BY 2")
+    apart = _reserve_ids(Person, 3)
+    assert len(apart) == 3 and apart[1] - apart[0] == 2 and apart[0] > run[-1]
+
+
 def test_a_role_without_import_is_refused(clerk):
     with pytest.raises(Forbidden):
         run(testing.make_user("shelter"), csv_text(",,Ana,Cruz,,F,1990-01-01,,HND,TAP"))
