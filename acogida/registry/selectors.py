@@ -39,10 +39,19 @@ def _current_memberships() -> QuerySet[HouseholdMember]:
 
 
 def _people() -> QuerySet[Person]:
+    # Each relation into a list (to_attr): Django attaches a plain list to each person, where a
+    # bare "needs" would build a queryset for each (a third of a search's time, measured).
     return Person.objects.select_related("registration_point", "arrival_group").prefetch_related(
-        "needs", "consents",
+        Prefetch("needs", to_attr="needs_loaded"),
+        Prefetch("consents", to_attr="consents_loaded"),
         Prefetch("memberships", queryset=_current_memberships(), to_attr="current_memberships"),
     )
+
+
+def _loaded(person: Person, relation: str) -> list:
+    """A relation as ``_people()`` fetched it, or from the database for a person it did not."""
+    loaded = getattr(person, f"{relation}_loaded", None)
+    return loaded if loaded is not None else list(getattr(person, relation).all())
 
 
 def _fts_match(words: list[str]) -> str:
@@ -187,7 +196,7 @@ def current_household(person: Person) -> HouseholdMember | None:
 
 
 def specific_needs(user, person: Person) -> list[str]:
-    codes = [n.code for n in person.needs.all()]
+    codes = [n.code for n in _loaded(person, "needs")]
     if access.sees(user, "needs.sensitive"):
         codes += person.sensitive_needs
     return sorted(codes)
@@ -339,7 +348,7 @@ def person_view(user, person: Person) -> dict:
         data["specific_needs"] = specific_needs(user, person)
     if "consent" in groups:
         data["consents"] = [{"purpose": c.purpose, "given_on": c.given_on,
-                             "withdrawn_on": c.withdrawn_on} for c in person.consents.all()]
+                             "withdrawn_on": c.withdrawn_on} for c in _loaded(person, "consents")]
     if "registration" in groups:
         data.update(registration_point=person.registration_point.code,
                     arrival_group=person.arrival_group.name if person.arrival_group else None,
