@@ -206,10 +206,10 @@ def _postgres_indexes(people: int):
     load, typically), and only when the lock can be had within ``LOCK_WAIT``; otherwise the
     import goes the slow way, with every index and key in place, and readers carry on.
 
-    The foreign keys to tables an import does not write (points, groups, users) stay, as does
-    the lock on those tables: they are checked with every batch (``SET CONSTRAINTS ...
-    IMMEDIATE``), on the writer's connection while the next batch is being checked, instead of
-    all at once at the commit."""
+    The foreign keys to tables an import does not write (points, groups, users) stay: dropping
+    one would lock the table it points at too, and everyone logging in reads the users. They are
+    checked with every batch (``SET CONSTRAINTS ... IMMEDIATE``), on the writer's connection
+    while the next batch is being checked, instead of all at once at the commit."""
     with connection.cursor() as cursor:
         if not _worth_rebuilding(cursor, people) or not _tables_to_ourselves(cursor):
             yield
