@@ -156,8 +156,11 @@ def details_varying_in(details: dict, key: str) -> Callable[[str | None], str]:
     if len(parts) != 2:  # the marker is in the other details too: encode each in full
         return lambda value: _details_json({**details, key: value})
     before, after = parts
-    return lambda value: f"{before}{_string(value)}{after}" if value is not None else \
-        f"{before}null{after}"
+
+    def encoded(value: str | None) -> str:
+        return f"{before}{'null' if value is None else _string(value)}{after}"
+
+    return encoded
 
 
 class Chain:

@@ -173,12 +173,12 @@ class _Builder:
         # PostgreSQL's COPY takes every value as text: times, dates and JSON are rendered once
         # each here rather than for every row on the writer thread, where they would hold the
         # GIL that the checking needs (measured: half the writer's time).
-        self._adapt_date = (date.isoformat if connection.vendor == "postgresql"
-                            else ops.adapt_datefield_value)
-        self._adapt_json = ((lambda value, encoder: json.dumps(value))
-                            if connection.vendor == "postgresql" else ops.adapt_json_value)
-        self.now_db = (now.isoformat() if connection.vendor == "postgresql"
-                       else ops.adapt_datetimefield_value(now))
+        if connection.vendor == "postgresql":
+            self._adapt_date, self._adapt_json = date.isoformat, lambda value, _: json.dumps(value)
+            self.now_db = now.isoformat()
+        else:
+            self._adapt_date, self._adapt_json = ops.adapt_datefield_value, ops.adapt_json_value
+            self.now_db = ops.adapt_datetimefield_value(now)
         self.joined_db = self._adapt_date(timezone.localdate(now))
         registered_by = stored_user(user)
         self.registered_by_id = registered_by.pk if registered_by else None

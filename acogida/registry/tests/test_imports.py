@@ -536,10 +536,10 @@ def _person_indexes() -> list:
             cursor.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'registry_person' "
                            "AND type IN ('index', 'trigger') ORDER BY name")
         else:
-            cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename LIKE 'registry_%%' "
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename LIKE %s "
                            "UNION ALL SELECT conname || pg_get_constraintdef(oid) "
-                           "FROM pg_constraint WHERE conrelid::regclass::text LIKE 'registry_%%' "
-                           "ORDER BY 1")
+                           "FROM pg_constraint WHERE conrelid::regclass::text LIKE %s "
+                           "ORDER BY 1", ["registry_%", "registry_%"])
         return [row[0] for row in cursor.fetchall()]
 
 
