@@ -8,6 +8,7 @@ ACOGIDA_TRUSTED_PROXY  the address of a reverse proxy in front (e.g. 127.0.0.1):
                        log records the client's address rather than the proxy's.
 """
 
+import gc
 import os
 import sys
 from typing import TextIO
@@ -25,6 +26,21 @@ def waitress_options(host: str, port: int, threads: int) -> dict:
     return options
 
 
+def settle_heap() -> None:
+    """Load every view, then move what the process has made so far out of the cyclic garbage
+    collector's sight (``gc.freeze``). Modules, classes and settings live as long as the process,
+    yet every full collection walked them all again: 55 ms each on the 2-core machine. In 300
+    name searches at a million people, the five slowest (77-109 ms, against 29 ms for the
+    median) were the five that a full collection landed on. After the freeze a full collection
+    takes 0.2 ms. What the process makes later is collected as before.
+    """
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (imports every view module, as a first request would)
+    gc.collect()
+    gc.freeze()
+
+
 def serve(*, host: str = "127.0.0.1", port: int = 8000, threads: int = 8,
           out: TextIO | None = None) -> None:
     """Serve until interrupted (Ctrl+C)."""
@@ -33,6 +49,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, threads: int = 8,
 
     from acogida.wsgi import application
 
+    settle_heap()
     out = out or sys.stdout
     shown = f"[{host}]" if ":" in host else host
     out.write(f"Acogida is serving on http://{shown}:{port}/  (Ctrl+C to stop)\n")

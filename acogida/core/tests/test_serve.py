@@ -84,3 +84,26 @@ def test_a_failing_command_says_why_in_one_line_and_exits_non_zero(tmp_path):
     assert process.returncode == 1
     assert output.strip().endswith("no user named 'nobody'")
     assert "Traceback" not in output
+
+
+def test_serve_settles_the_heap_before_it_answers(monkeypatch):
+    """The objects a server makes while loading stay out of every later garbage collection's
+    walk (a full collection had landed on searches as 50 ms of extra wait)."""
+    import gc
+    import io
+
+    import waitress
+
+    from acogida.core import serving
+
+    answered = {}
+
+    def fake_serve(app, **options):
+        answered["frozen"] = gc.get_freeze_count()
+
+    monkeypatch.setattr(waitress, "serve", fake_serve)
+    try:
+        serving.serve(host="127.0.0.1", port=free_port(), out=io.StringIO())
+    finally:
+        gc.unfreeze()
+    assert answered["frozen"] > 10_000  # the modules, classes and views loaded by then
