@@ -54,43 +54,75 @@ def _loaded(person: Person, relation: str) -> list:
     return loaded if loaded is not None else list(getattr(person, relation).all())
 
 
-def _fts_match(words: list[str]) -> str:
-    return " AND ".join(f'"{w}"*' for w in words)
+# The order of a page of results, and the columns fetched to sort up to MAX_COUNT + 1 matches.
+_ORDER = ("first_surname_folded", "second_surname_folded", "given_names_folded", "id")
+# Prefix lengths SQLite's full-text index keeps ready (migration 0007): a longer word's prefix
+# query gathers every match of the word before the first row comes back.
+_FTS_PREFIXES = (2, 3, 4, 5)
+
+
+def _fts_match(words: list[str], *, whole_words: bool = False) -> str:
+    """Every word starts a word of the name; with ``whole_words``, the words longer than the
+    index's prefixes must be whole words of the name."""
+    return " AND ".join(f'"{w}"' if whole_words and len(w) > max(_FTS_PREFIXES) else f'"{w}"*'
+                        for w in words)
+
+
+def _fts_keys(words: list[str]) -> list[tuple]:
+    """The sort keys (``_ORDER``) of up to MAX_COUNT + 1 people whose names match the words, from
+    SQLite's full-text index.
+
+    A common surname typed whole ("hernandez") matches a tenth of a caravan. Asked as a prefix
+    longer than the index keeps, the index gathers all of them first (26 ms for "hernandez
+    hernandez" at a million people); asked as whole words, it stops at the limit (0.6 ms). So such
+    words are asked whole first, and when that alone passes the cap, those are the matches
+    ("1000+": the clerk narrows the search either way); otherwise the prefix query finds
+    everyone, "hernandezz" too."""
+    # The limit is inside: ``id IN (SELECT ... MATCH)`` would read every match first.
+    columns = ", ".join(f"person.{connection.ops.quote_name(c)}" for c in _ORDER)
+    sql = (f"SELECT {columns} FROM (SELECT rowid FROM registry_person_fts WHERE "  # noqa: S608
+           "registry_person_fts MATCH %s LIMIT %s) AS found "
+           "JOIN registry_person AS person ON person.id = found.rowid")
+    with connection.cursor() as cursor:
+        if any(len(w) > max(_FTS_PREFIXES) for w in words):
+            cursor.execute(sql, [_fts_match(words, whole_words=True), MAX_COUNT + 1])
+            if len(keys := cursor.fetchall()) > MAX_COUNT:
+                return keys
+        cursor.execute(sql, [_fts_match(words), MAX_COUNT + 1])
+        return cursor.fetchall()
 
 
 def _name_filter(words: list[str]) -> Q:
-    """Every word must start a word of the name. SQLite: FTS5 prefix query; PostgreSQL: LIKE on
-    the space-led folded name, served by the trigram index (see migration 0002)."""
-    if connection.vendor == "sqlite":
-        return Q(id__in=RawSQL(
-            "SELECT rowid FROM registry_person_fts WHERE registry_person_fts MATCH %s",
-            (_fts_match(words),)))
+    """Every word must start a word of the name (PostgreSQL): LIKE on the space-led folded name,
+    served by the trigram index (see migration 0002)."""
     condition = Q()
     for word in words:
         condition &= Q(search_text__contains=f" {word}")
     return condition
 
 
-def _matches(number: str | None, birth: date | None, words: list[str],
-             external_id: str = "") -> QuerySet[Person]:
+def _matched_keys(number: str | None, birth: date | None, words: list[str],
+                  external_id: str = "") -> list[tuple]:
+    """The sort keys (``_ORDER``) of up to MAX_COUNT + 1 people the query matches."""
     if number:
-        return Person.objects.filter(registration_number=number)
-    if external_id and external_id.isprintable() and \
+        matches = Person.objects.filter(registration_number=number)
+    elif external_id and external_id.isprintable() and \
             Person.objects.filter(external_id=external_id).exists():
-        return Person.objects.filter(external_id=external_id)  # another system's id, exact
-    if words and not birth and connection.vendor == "sqlite":
-        # The limit inside the FTS query: "hernandez" matches a tenth of a caravan, and
-        # ``id IN (SELECT ... MATCH)`` would read every match before the outer limit applies.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT rowid FROM registry_person_fts WHERE registry_person_fts "
-                           "MATCH %s LIMIT %s", [_fts_match(words), MAX_COUNT + 1])
-            return Person.objects.filter(id__in=[row[0] for row in cursor.fetchall()])
-    if birth or words:
+        matches = Person.objects.filter(external_id=external_id)  # another system's id, exact
+    elif words and not birth and connection.vendor == "sqlite":
+        return _fts_keys(words)
+    elif birth or words:
         condition = Q(date_of_birth=birth) if birth else Q()
-        if words:
+        if words and connection.vendor == "sqlite":
+            condition &= Q(id__in=RawSQL(
+                "SELECT rowid FROM registry_person_fts WHERE registry_person_fts MATCH %s",
+                (_fts_match(words),)))
+        elif words:
             condition &= _name_filter(words)
-        return Person.objects.filter(condition)
-    return Person.objects.none()
+        matches = Person.objects.filter(condition)
+    else:
+        return []
+    return list(matches.values_list(*_ORDER)[:MAX_COUNT + 1])
 
 
 def parse_query(q: str) -> tuple[str | None, date | None, list[str]]:
@@ -108,15 +140,13 @@ def parse_query(q: str) -> tuple[str | None, date | None, list[str]]:
 def search_people(*, actor: audit.Actor, user, q: str, page: int = 1,
                   page_size: int = PAGE_SIZE) -> Page:
     access.require(user, "person.read")
-    order = ("first_surname_folded", "second_surname_folded", "given_names_folded", "id")
     # At most 1,001 matches, sorted here: ordering in the database made PostgreSQL walk the
     # name index and filter by id, 80 ms a page at 300,000 people.
     number, birth, words = parse_query(q or "")
-    matched = sorted(_matches(number, birth, words, (q or "").strip()[:100])
-                     .values_list(*order)[:MAX_COUNT + 1])
+    matched = sorted(_matched_keys(number, birth, words, (q or "").strip()[:100]))
     page = max(1, page)
     ids_on_page = [row[-1] for row in matched[(page - 1) * page_size: page * page_size]]
-    items = list(_people().filter(id__in=ids_on_page).order_by(*order))
+    items = list(_people().filter(id__in=ids_on_page).order_by(*_ORDER))
     # How the person was found, never the words typed: a query is a name or a birth date, and
     # the append-only log must not become a second, unerasable copy of the registry.
     searched_by = {"by": [kind for kind, given in (("number", number), ("date_of_birth", birth),

@@ -1,6 +1,7 @@
 """Search as a clerk types it: accents and case ignored, partial words, either surname."""
 
 import pytest
+from django.db import connection
 
 from acogida import testing
 from acogida.registry import selectors
@@ -91,3 +92,36 @@ def test_renamed_person_is_found_by_new_name_only(registry):
     assert found(user, "zelaya") == numbers(people, "ana")
     assert found(user, "hernandez") == numbers(people, "jose", "ana")  # second surname stays
     assert found(user, "cruz ana") == set()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite",
+                    reason="SQLite's full-text index; PostgreSQL takes any thousand")
+def test_a_capped_search_shows_whole_word_matches_first(db, monkeypatch):
+    """Past the cap ("1000+") the clerk must narrow the search anyway; the people whose name has
+    the word whole come first, even when people whose name only starts with it came earlier."""
+    user = testing.make_user("registration")
+    longer = {testing.make_person(user, given_names=given, first_surname="Zelayas",
+                                  date_of_birth="1970-01-01").registration_number
+              for given in ("Pedro", "Juan")}
+    whole = {testing.make_person(user, given_names=given, first_surname="Zelaya",
+                                 date_of_birth="1971-01-01").registration_number
+             for given in ("Rosa", "Ana")}
+    monkeypatch.setattr(selectors, "MAX_COUNT", 1)
+    page = selectors.search_people(actor=testing.SYSTEM, user=user, q="zelaya")
+    assert page.count_capped
+    assert {p.registration_number for p in page.items} <= whole
+    # Under the cap, the word is a prefix again: everyone it starts is found.
+    monkeypatch.setattr(selectors, "MAX_COUNT", 1000)
+    assert found(user, "zelaya") == whole | longer
+    assert found(user, "zelayas") == longer
+
+
+def test_short_words_stay_prefixes_when_capped(db, monkeypatch):
+    user = testing.make_user("registration")
+    longer = {testing.make_person(user, given_names=given, first_surname="Zelayas",
+                                  date_of_birth="1970-01-01").registration_number
+              for given in ("Pedro", "Juan")}
+    monkeypatch.setattr(selectors, "MAX_COUNT", 1)
+    page = selectors.search_people(actor=testing.SYSTEM, user=user, q="zel")
+    assert page.count_capped
+    assert {p.registration_number for p in page.items} <= longer
