@@ -237,6 +237,12 @@ def _column_of(field_name: str, purposes: list[str], message: str) -> str:
     return "consent_date"
 
 
+def _purposes(text) -> list[str]:
+    """The consent purposes in a cell, each once (a purpose given twice is one consent)."""
+    return list(dict.fromkeys(p.strip().lower() for p in str(text).split(LIST_SEPARATOR)
+                              if p.strip()))
+
+
 def _checked_rows(table: Iterator[list], names: list[str | None], today: date,
                   references: _References, report: ImportReport,
                   progress=None) -> Iterator[_Row]:
@@ -250,11 +256,14 @@ def _checked_rows(table: Iterator[list], names: list[str | None], today: date,
     # blank cell put past the last one (at ``width``).
     person_names = [name for name in _PERSON_COLUMNS if name in position]  # 4 at least
     person_cells = itemgetter(*[position[name] for name in person_names])
-    extra_cells = itemgetter(*[position.get(name, width) for name in
-                               ("household_ref", "relationship", "consent_purposes",
-                                "consent_date", "registration_point", "arrival_group")])
+    extra_positions = [position.get(name, width) for name in
+                       ("household_ref", "relationship", "consent_purposes", "consent_date",
+                        "registration_point", "arrival_group")]
+    extra_cells = itemgetter(*extra_positions)
+    lacks_a_column = width in extra_positions
     required = _("This field is required.")
     clean_person = validation.clean_person
+    purposes_of: dict = {}  # a file has few distinct lists of purposes: each is read once
     number = 1
     for cells in table:
         number += 1
@@ -272,12 +281,14 @@ def _checked_rows(table: Iterator[list], names: list[str | None], today: date,
         if unnamed and any(cells[i] not in ("", None) for i in unnamed):
             errors.append(FieldError("file", _("There are values in a column without a name "
                                                "in the header."), row=number))
-        cells = [*cells, ""]  # the blank cell of the columns the file lacks
-        (household_ref, relationship, purposes, consent_date, code, group_name) = [
+        if lacks_a_column:
+            cells = [*cells, ""]  # the blank cell of the columns the file lacks
+        (household_ref, relationship, purposes_cell, consent_date, code, group_name) = [
             c.strip() if isinstance(c, str) else c for c in extra_cells(cells)]
         raw = dict(zip(person_names, person_cells(cells), strict=True))
-        purposes = list(dict.fromkeys(  # a purpose given twice is one consent
-            p.strip().lower() for p in str(purposes).split(LIST_SEPARATOR) if p.strip()))
+        purposes = purposes_of.get(purposes_cell)
+        if purposes is None:
+            purposes = purposes_of[purposes_cell] = _purposes(purposes_cell)
         if purposes:
             given_on = consent_date or today
             raw["consents"] = [{"purpose": p, "given_on": given_on} for p in purposes]
