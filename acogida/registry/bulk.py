@@ -53,7 +53,7 @@ _MEMBER_COLUMNS = ("household_id", "person_id", "relationship", "joined_on")
 
 def insert_rows(raw_cursor, vendor: str, model, columns: tuple[str, ...], rows: list) -> None:
     """Insert plain rows through a DB-API cursor. SQLite: many rows a statement (a statement has
-    a fixed cost, and the full-text trigger, when present, flushes after every one); PostgreSQL:
+    a fixed cost, and the full-text trigger flushes after every one); PostgreSQL:
     COPY."""
     if not rows:
         return
