@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,40 +56,72 @@ def _loaded(person: Person, relation: str) -> list:
 
 # The order of a page of results, and the columns fetched to sort up to MAX_COUNT + 1 matches.
 _ORDER = ("first_surname_folded", "second_surname_folded", "given_names_folded", "id")
-# Prefix lengths SQLite's full-text index keeps ready (migration 0007): a longer word's prefix
-# query gathers every match of the word before the first row comes back.
+# Prefix lengths SQLite's full-text index keeps ready (migration 0007). A longer word is asked as
+# a whole word first (``_name_keys``).
 _FTS_PREFIXES = (2, 3, 4, 5)
+_LONG_WORD = max(_FTS_PREFIXES)
+
+
+def _name_keys(words: list[str]) -> list[tuple]:
+    """The sort keys (``_ORDER``) of up to MAX_COUNT + 1 people whose names have words starting
+    with each of ``words``.
+
+    A common surname typed whole ("hernandez") matches a tenth of a caravan. As a prefix longer
+    than SQLite's index keeps, the index gathers every match first (26 ms for "hernandez
+    hernandez" at a million people); PostgreSQL's trigram index reads every trigram's whole list
+    of rows (60-80 ms for "luis hernandez"). Asked as whole words, SQLite stops at the limit
+    (0.6 ms) and PostgreSQL reads one list a word (9 ms). So the words are asked whole first, and
+    when that alone passes the cap, those are the matches ("1000+": the clerk narrows the search
+    either way); otherwise the prefix query finds everyone, "hernandezz" too."""
+    if _whole_words_first(words):
+        keys = _whole_word_keys(words)
+        if len(keys) > MAX_COUNT:
+            return keys
+    return _prefix_keys(words)
+
+
+def _whole_words_first(words: list[str]) -> bool:
+    if connection.vendor == "sqlite":
+        # Shorter words stay prefixes, which its index keeps ready.
+        return any(len(w) > _LONG_WORD for w in words)
+    # PostgreSQL: a single word's prefix query is fast either way (a common word's rows are
+    # found early in the table; a rare word's, in the index), and its index reads a prefix's
+    # rows whole: every word is asked whole.
+    return len(words) > 1
 
 
 def _fts_match(words: list[str], *, whole_words: bool = False) -> str:
-    """Every word starts a word of the name; with ``whole_words``, the words longer than the
-    index's prefixes must be whole words of the name."""
-    return " AND ".join(f'"{w}"' if whole_words and len(w) > max(_FTS_PREFIXES) else f'"{w}"*'
+    """SQLite FTS5: every word starts a word of the name; with ``whole_words``, the long words
+    must be whole words of the name."""
+    return " AND ".join(f'"{w}"' if whole_words and len(w) > _LONG_WORD else f'"{w}"*'
                         for w in words)
 
 
-def _fts_keys(words: list[str]) -> list[tuple]:
-    """The sort keys (``_ORDER``) of up to MAX_COUNT + 1 people whose names match the words, from
-    SQLite's full-text index.
-
-    A common surname typed whole ("hernandez") matches a tenth of a caravan. Asked as a prefix
-    longer than the index keeps, the index gathers all of them first (26 ms for "hernandez
-    hernandez" at a million people); asked as whole words, it stops at the limit (0.6 ms). So such
-    words are asked whole first, and when that alone passes the cap, those are the matches
-    ("1000+": the clerk narrows the search either way); otherwise the prefix query finds
-    everyone, "hernandezz" too."""
+def _fts_keys(match: str) -> list[tuple]:
     # The limit is inside: ``id IN (SELECT ... MATCH)`` would read every match first.
     columns = ", ".join(f"person.{connection.ops.quote_name(c)}" for c in _ORDER)
-    sql = (f"SELECT {columns} FROM (SELECT rowid FROM registry_person_fts WHERE "  # noqa: S608
-           "registry_person_fts MATCH %s LIMIT %s) AS found "
-           "JOIN registry_person AS person ON person.id = found.rowid")
     with connection.cursor() as cursor:
-        if any(len(w) > max(_FTS_PREFIXES) for w in words):
-            cursor.execute(sql, [_fts_match(words, whole_words=True), MAX_COUNT + 1])
-            if len(keys := cursor.fetchall()) > MAX_COUNT:
-                return keys
-        cursor.execute(sql, [_fts_match(words), MAX_COUNT + 1])
+        cursor.execute(f"SELECT {columns} FROM (SELECT rowid FROM registry_person_fts WHERE "  # noqa: S608
+                       "registry_person_fts MATCH %s LIMIT %s) AS found "
+                       "JOIN registry_person AS person ON person.id = found.rowid",
+                       [match, MAX_COUNT + 1])
         return cursor.fetchall()
+
+
+def _whole_word_keys(words: list[str]) -> list[tuple]:
+    if connection.vendor == "sqlite":
+        return _fts_keys(_fts_match(words, whole_words=True))
+    # PostgreSQL: the whole-word index (migration 0008). The words go in as a parameter.
+    condition = RawSQL("to_tsvector('simple'::regconfig, search_text) @@ "  # noqa: S611
+                       "plainto_tsquery('simple', %s)", [" ".join(words)],
+                       output_field=BooleanField())
+    return list(Person.objects.filter(condition).values_list(*_ORDER)[:MAX_COUNT + 1])
+
+
+def _prefix_keys(words: list[str]) -> list[tuple]:
+    if connection.vendor == "sqlite":
+        return _fts_keys(_fts_match(words))
+    return list(Person.objects.filter(_name_filter(words)).values_list(*_ORDER)[:MAX_COUNT + 1])
 
 
 def _name_filter(words: list[str]) -> Q:
@@ -109,8 +141,8 @@ def _matched_keys(number: str | None, birth: date | None, words: list[str],
     elif external_id and external_id.isprintable() and \
             Person.objects.filter(external_id=external_id).exists():
         matches = Person.objects.filter(external_id=external_id)  # another system's id, exact
-    elif words and not birth and connection.vendor == "sqlite":
-        return _fts_keys(words)
+    elif words and not birth:
+        return _name_keys(words)
     elif birth or words:
         condition = Q(date_of_birth=birth) if birth else Q()
         if words and connection.vendor == "sqlite":
