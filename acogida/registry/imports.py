@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import partial
+from functools import lru_cache, partial
 from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
@@ -229,7 +229,7 @@ class _References:
         return self.groups.get(name) or self.groups_folded.get(name.casefold())
 
 
-def _column_of(field_name: str, purposes: list[str], message: str) -> str:
+def _column_of(field_name: str, purposes: tuple[str, ...], message: str) -> str:
     if field_name != "consents":
         return field_name
     if any(repr(p) in message for p in purposes if p not in ConsentPurpose.values):
@@ -237,10 +237,11 @@ def _column_of(field_name: str, purposes: list[str], message: str) -> str:
     return "consent_date"
 
 
-def _purposes(text) -> list[str]:
+@lru_cache(maxsize=1024)  # a file has few distinct lists of purposes: each is read once
+def _purposes(text) -> tuple[str, ...]:
     """The consent purposes in a cell, each once (a purpose given twice is one consent)."""
-    return list(dict.fromkeys(p.strip().lower() for p in str(text).split(LIST_SEPARATOR)
-                              if p.strip()))
+    return tuple(dict.fromkeys(p.strip().lower() for p in str(text).split(LIST_SEPARATOR)
+                               if p.strip()))
 
 
 def _checked_rows(table: Iterator[list], names: list[str | None], today: date,
@@ -263,7 +264,6 @@ def _checked_rows(table: Iterator[list], names: list[str | None], today: date,
     lacks_a_column = width in extra_positions
     required = _("This field is required.")
     clean_person = validation.clean_person
-    purposes_of: dict = {}  # a file has few distinct lists of purposes: each is read once
     number = 1
     for cells in table:
         number += 1
@@ -286,9 +286,7 @@ def _checked_rows(table: Iterator[list], names: list[str | None], today: date,
         (household_ref, relationship, purposes_cell, consent_date, code, group_name) = [
             c.strip() if isinstance(c, str) else c for c in extra_cells(cells)]
         raw = dict(zip(person_names, person_cells(cells), strict=True))
-        purposes = purposes_of.get(purposes_cell)
-        if purposes is None:
-            purposes = purposes_of[purposes_cell] = _purposes(purposes_cell)
+        purposes = _purposes(purposes_cell)
         if purposes:
             given_on = consent_date or today
             raw["consents"] = [{"purpose": p, "given_on": given_on} for p in purposes]

@@ -4,7 +4,7 @@ A prefix the index does not keep makes FTS5 gather every match of the word befor
 first row: "hern" (Hernández, a tenth of a caravan) took 19 ms at a million people, and 0.6 ms
 with the 4-letter prefixes kept. Building the index for a million people takes 5.8 s instead of
 4.0 s, and it holds 47 MB instead of 29. Longer words are asked as whole words first
-(``selectors._fts_keys``). PostgreSQL's trigram index has no such setting: nothing changes there.
+(``selectors._name_keys``). PostgreSQL's trigram index has no such setting: nothing changes there.
 """
 
 from django.db import migrations

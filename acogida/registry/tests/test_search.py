@@ -141,10 +141,23 @@ def test_short_words_stay_prefixes_with_the_whole_words(db, monkeypatch):
     assert {p.registration_number for p in page.items} <= whole
 
 
-def test_short_words_stay_prefixes_when_capped(db, monkeypatch):
+def test_whole_word_matches_stay_in_a_capped_result(db, monkeypatch):
+    """Fewer whole-word matches than the cap, more prefix matches than it: the whole-word ones
+    are among the results, even when the others were registered earlier."""
     user = testing.make_user("registration")
-    longer = _people_named(user, "Pedro", "Zelayas", "1970-01-01", "1970-01-02")
+    _people_named(user, "Rosa", "Zelayas", "1970-01-01", "1970-01-02", "1970-01-03")
+    whole = _people_named(user, "Rosa", "Zelaya", "1971-01-01")
+    monkeypatch.setattr(selectors, "MAX_COUNT", 2)
+    page = selectors.search_people(actor=testing.SYSTEM, user=user, q="rosa zelaya")
+    assert page.count_capped and page.count == 2
+    assert whole <= {p.registration_number for p in page.items}
+
+
+def test_a_word_no_name_can_hold_finds_nobody(db, monkeypatch):
+    """PostgreSQL's text search drops a word over 2,047 characters; the search must not then
+    answer as if it had not been typed."""
+    user = testing.make_user("registration")
+    _people_named(user, "Luis", "Cruz", "1970-01-01", "1970-01-02")
     monkeypatch.setattr(selectors, "MAX_COUNT", 1)
-    page = selectors.search_people(actor=testing.SYSTEM, user=user, q="zel")
-    assert page.count_capped
-    assert {p.registration_number for p in page.items} <= longer
+    assert found(user, "luis " + "x" * 2100) == set()
+    assert found(user, "luis cruz")
