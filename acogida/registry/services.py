@@ -63,12 +63,6 @@ def name_index(given_names: str, first_surname: str, second_surname: str) -> dic
     }
 
 
-def _new_numbers(count: int) -> list[str]:
-    """``count`` different random numbers, in sorted order, as ``ids.new_number()`` makes them
-    (grouped 4-4-2)."""
-    return ids.new_numbers(count)
-
-
 def _taken(model, column: str, candidates: list[str]) -> set[str]:
     """Which of ``candidates`` are already used: one query per 50,000 (one parameter each)."""
     quote, taken = connection.ops.quote_name, set()
@@ -92,7 +86,7 @@ def unused_numbers(model, count: int) -> list[str]:
     field_name = "registration_number" if model is Person else "number"
     column = model._meta.get_field(field_name).column
     if not model.objects.exists():  # a first import of a million: nothing to check against
-        return _new_numbers(count)
+        return ids.new_numbers(count)
     chosen: set[str] = set()
     # A merged record's number still leads to its survivor (acogida.dedup): never reissued.
     aliases = None
@@ -101,7 +95,7 @@ def unused_numbers(model, count: int) -> list[str]:
 
         aliases = PersonAlias if PersonAlias.objects.exists() else None
     while len(chosen) < count:
-        batch = set(_new_numbers(count - len(chosen))) - chosen
+        batch = set(ids.new_numbers(count - len(chosen))) - chosen
         batch -= _taken(model, column, list(batch))
         if aliases is not None:
             batch -= _taken(aliases, "registration_number", list(batch))

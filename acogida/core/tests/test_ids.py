@@ -54,5 +54,5 @@ def test_many_numbers_at_once_are_made_as_one_at_a_time_is():
     assert ids.new_numbers(0) == []
 
 
-def test_many_numbers_at_once_are_all_different_even_from_a_small_space(monkeypatch):
+def test_many_numbers_at_once_are_all_different_even_from_a_small_space():
     assert len(set(ids.new_numbers(900, payload_length=2))) == 900  # of 1,024 possible

@@ -107,5 +107,5 @@ def test_a_survivors_trail_follows_the_merged_number_and_numbers_are_not_reused(
     assert b.registration_number in {e.subject for e in trail}
 
     offered = iter([[b.registration_number], ["ZZZZ-ZZZZ-Z1"]])
-    monkeypatch.setattr(registry_services, "_new_numbers", lambda n: next(offered))
+    monkeypatch.setattr(registry_services.ids, "new_numbers", lambda n: next(offered))
     assert registry_services.unused_numbers(Person, 1) == ["ZZZZ-ZZZZ-Z1"]
