@@ -135,8 +135,12 @@ def _prefix_keys(words: list[str]) -> list[tuple]:
 
 
 def _name_filter(words: list[str]) -> Q:
-    """Every word must start a word of the name (PostgreSQL): LIKE on the space-led folded name,
-    served by the trigram index (see migration 0002)."""
+    """Every word must start a word of the name. SQLite: FTS5 prefix query; PostgreSQL: LIKE on
+    the space-led folded name, served by the trigram index (see migration 0002)."""
+    if connection.vendor == "sqlite":
+        return Q(id__in=RawSQL(
+            "SELECT rowid FROM registry_person_fts WHERE registry_person_fts MATCH %s",
+            (_fts_match(words),)))
     condition = Q()
     for word in words:
         condition &= Q(search_text__contains=f" {word}")
@@ -155,11 +159,7 @@ def _matched_keys(number: str | None, birth: date | None, words: list[str],
         return _name_keys(words)
     elif birth or words:
         condition = Q(date_of_birth=birth) if birth else Q()
-        if words and connection.vendor == "sqlite":
-            condition &= Q(id__in=RawSQL(
-                "SELECT rowid FROM registry_person_fts WHERE registry_person_fts MATCH %s",
-                (_fts_match(words),)))
-        elif words:
+        if words:
             condition &= _name_filter(words)
         matches = Person.objects.filter(condition)
     else:
