@@ -237,6 +237,21 @@ def _column_of(field_name: str, purposes: tuple[str, ...], message: str) -> str:
     return "consent_date"
 
 
+class _Memo(dict):
+    """Values computed once per key, for at most ``size`` keys at a time (a file of a million
+    distinct values must not hold them all)."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def put(self, key, value):
+        if len(self) >= self.size:
+            self.clear()
+        self[key] = value
+        return value
+
+
 @lru_cache(maxsize=1024)  # a file has few distinct lists of purposes: each is read once
 def _purposes(text) -> tuple[str, ...]:
     """The consent purposes in a cell, each once (a purpose given twice is one consent)."""
@@ -264,6 +279,9 @@ def _checked_rows(table: Iterator[list], names: list[str | None], today: date,
     lacks_a_column = width in extra_positions
     required = _("This field is required.")
     clean_person = validation.clean_person
+    # A file repeats a few lists of consents (purposes and date): each is checked once, and its
+    # people share the checked list (the writers only read it).
+    consents_of = _Memo(4096)
     number = 1
     for cells in table:
         number += 1
@@ -287,12 +305,15 @@ def _checked_rows(table: Iterator[list], names: list[str | None], today: date,
             c.strip() if isinstance(c, str) else c for c in extra_cells(cells)]
         raw = dict(zip(person_names, person_cells(cells), strict=True))
         purposes = _purposes(purposes_cell)
-        if purposes:
-            given_on = consent_date or today
-            raw["consents"] = [{"purpose": p, "given_on": given_on} for p in purposes]
         cleaned = clean_person(raw, today=today)
-        if cleaned.errors:
-            for error in cleaned.errors:
+        consents = consents_of.get((purposes, consent_date))
+        if consents is None:
+            consents = consents_of.put((purposes, consent_date), validation.clean_consents(
+                [{"purpose": p, "given_on": consent_date or today} for p in purposes],
+                today=today))
+        cleaned.values["consents"] = consents.values["consents"]
+        if cleaned.errors or consents.errors:
+            for error in cleaned.errors + consents.errors:
                 errors.append(FieldError(_column_of(error.field, purposes, str(error.message)),
                                          error.message, row=number))
 

@@ -7,6 +7,7 @@ No database here: an import validates 100,000 rows before it writes one.
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -212,8 +213,18 @@ def _codes(out: Cleaned, raw: dict, today: date) -> None:
 
 
 def _consents(out: Cleaned, raw: dict, today: date) -> None:
+    checked = clean_consents(raw.get("consents") or [], today=today)
+    out.values["consents"] = checked.values["consents"]
+    out.errors += checked.errors
+
+
+def clean_consents(items: Iterable[dict], *, today: date) -> Cleaned:
+    """The consents given (``{"purpose", "given_on"}`` each) as ``values["consents"]``, and
+    what is wrong with them. ``clean_person`` checks a person's consents with this; an import,
+    whose rows repeat a few lists of consents, checks each list once (imports.py)."""
+    out = Cleaned()
     consents = []
-    for item in raw.get("consents") or []:
+    for item in items:
         purpose = str(item.get("purpose") or "").strip()
         given = parse_date(item.get("given_on") or today)
         if purpose not in _PURPOSES:
@@ -229,6 +240,7 @@ def _consents(out: Cleaned, raw: dict, today: date) -> None:
         else:
             consents.append({"purpose": purpose, "given_on": given})
     out.values["consents"] = consents
+    return out
 
 
 def _external_id(out: Cleaned, raw: dict) -> None:

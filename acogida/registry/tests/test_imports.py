@@ -460,6 +460,29 @@ def test_a_refusal_by_the_database_comes_after_the_files_own_problems(clerk, mon
     assert Person.objects.count() == 0
 
 
+def test_every_row_with_a_bad_consent_is_reported_however_often_it_repeats(clerk):
+    # A file's rows repeat a few lists of consents, each checked once: the rows that share a
+    # list share its problems, each under its own row number, and the good rows keep theirs.
+    header = HEADER + ",consent_purposes,consent_date"
+    row = ",,Ana,Cruz,,F,1990-01-01,,HND,TAP,{},{}"
+    text = csv_text(row.format("registration", "2018-10-21"),
+                    row.format("registration", "2019-01-01"),  # after the import date
+                    row.format("voting", "2018-10-21"),
+                    row.format("registration", "2019-01-01"),
+                    row.format("voting", "2018-10-21"),
+                    row.format("registration;contact", "2018-10-21"), header=header)
+    with pytest.raises(InvalidInput) as excinfo:
+        run(clerk, text)
+    assert errors_of(excinfo) == [(3, "consent_date"), (4, "consent_purposes"),
+                                  (5, "consent_date"), (6, "consent_purposes")]
+    good = csv_text(row.format("registration", "2018-10-21"),
+                    row.format("registration;contact", "2018-10-21"),
+                    row.format("registration", "2018-10-21"), header=header)
+    run(clerk, good)
+    assert sorted(Consent.objects.values_list("purpose", flat=True)) == [
+        "contact", "registration", "registration", "registration"]
+
+
 def test_a_purpose_given_twice_is_one_consent(clerk):
     header = HEADER + ",consent_purposes"
     run(clerk, csv_text(",,Ana,Cruz,,F,1990-01-01,,HND,TAP,registration;Registration",
