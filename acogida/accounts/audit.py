@@ -17,6 +17,8 @@ from itertools import chain
 from django.db import connection, transaction
 from django.utils import timezone
 
+from acogida.core.pgcopy import copy_text
+
 from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -232,8 +234,19 @@ def insert_rows(raw_cursor, vendor: str, rows: list[tuple]) -> None:
                                f"{', '.join([one] * len(part))}", list(chain.from_iterable(part)))
     else:  # PostgreSQL: COPY
         with raw_cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            copy.write(rows if isinstance(rows, bytes) else copy_lines(rows))
+
+
+def copy_lines(rows: list[tuple]) -> bytes:
+    """``Chain.rows`` in PostgreSQL's COPY text format (core/pgcopy.py): a bulk import makes
+    them on its checking thread, so that its writer thread only sends them."""
+    text = copy_text
+    return "".join([
+        f"{seq}\t{at}\t{text(actor)}\t{text(role)}\t{text(action)}\t{text(object_type)}\t"
+        f"{text(object_id)}\t{text(subject)}\t{text(address)}\t{text(details)}\t{prev}\t"
+        f"{digest}\n"
+        for seq, at, actor, role, action, object_type, object_id, subject, address, details,
+        prev, digest in rows]).encode()
 
 
 def record_many(actor: Actor, events: Iterable[Event]) -> int:

@@ -6,10 +6,11 @@ but many more of them, so it goes its own way (``ImportWriter``):
 
 - registration numbers and primary keys for the whole file are taken at once, before anything is
   written (one uniqueness check, not one per batch);
-- each row, once checked, is built into plain tuples in the columns' order on the calling thread,
-  and every ``CHUNK`` people a writer thread inserts them while the calling thread goes on
-  checking and building: the database does its part with the GIL released (SQLite steps and
-  PostgreSQL COPY both do), so on two cores the two overlap;
+- each row, once checked, is built on the calling thread into the tables' rows in the columns'
+  order (plain tuples for SQLite; for PostgreSQL, lines of COPY text, so that the writer only
+  sends them: ``_Builder``), and every ``CHUNK`` people a writer thread inserts them while the
+  calling thread goes on checking and building: the database does its part with the GIL
+  released (SQLite steps and PostgreSQL COPY both do), so on two cores the two overlap;
 - the audit chain (``audit.Chain``) is hashed on the calling thread in the same order as the
   rows, and its rows go through the writer too.
 
@@ -32,6 +33,7 @@ from django.utils import timezone
 
 from acogida.accounts import audit
 from acogida.accounts.services import stored_user
+from acogida.core.pgcopy import NULL, copy_text
 from acogida.core.reference import SENSITIVE_NEEDS
 
 from .models import Consent, Household, HouseholdMember, Person, SpecificNeed
@@ -51,18 +53,17 @@ _HOUSEHOLD_COLUMNS = ("id", "number", "registration_point_id", "created_at")
 _MEMBER_COLUMNS = ("household_id", "person_id", "relationship", "joined_on")
 
 
-def insert_rows(raw_cursor, vendor: str, model, columns: tuple[str, ...], rows: list) -> None:
-    """Insert plain rows through a DB-API cursor. SQLite: many rows a statement (a statement has
-    a fixed cost, and the full-text trigger flushes after every one); PostgreSQL:
-    COPY."""
+def insert_rows(raw_cursor, vendor: str, model, columns: tuple[str, ...], rows) -> None:
+    """Insert rows through a DB-API cursor. SQLite: plain tuples, many rows a statement (a
+    statement has a fixed cost, and the full-text trigger flushes after every one);
+    PostgreSQL: COPY of the rows already in its text format (bytes, ``_Builder``)."""
     if not rows:
         return
     quote = connection.ops.quote_name  # names from the model, not input
     table, names = quote(model._meta.db_table), ", ".join(map(quote, columns))
     if vendor == "postgresql":
         with raw_cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            copy.write(rows)
         return
     limit = raw_cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     per_statement = max(1, min(ROWS_PER_STATEMENT, limit // len(columns)))
@@ -146,11 +147,17 @@ class _Writer:
 
 
 class _Rows:
-    """The rows of one chunk, in the columns' order (``services._PERSON_COLUMNS`` etc.)."""
+    """The rows of one chunk, in the columns' order (``services._PERSON_COLUMNS`` etc.): plain
+    tuples for SQLite, lines of COPY text for PostgreSQL (``_Builder``), which ``pack`` joins
+    into one piece of bytes a table."""
 
     def __init__(self):
         self.people, self.needs, self.consents = [], [], []
         self.households, self.members, self.audit = [], [], []
+
+    def pack(self) -> None:
+        for name in ("people", "needs", "consents", "households", "members"):
+            setattr(self, name, "".join(getattr(self, name)).encode())
 
     def __call__(self, cursor, vendor: str) -> None:
         """Insert them: the writer's job. Households before members, people before what points
@@ -170,11 +177,15 @@ class _Builder:
     def __init__(self, user):
         ops = connection.ops
         now = timezone.now()
-        # PostgreSQL's COPY takes every value as text: times, dates and JSON are rendered once
-        # each here rather than for every row on the writer thread, where they would hold the
-        # GIL that the checking needs (measured: half the writer's time).
-        if connection.vendor == "postgresql":
-            self._adapt_date, self._adapt_json = date.isoformat, lambda value, _: json.dumps(value)
+        # PostgreSQL's COPY takes every value as text, and the rows are written in that form
+        # here, on the calling thread: formatted on the writer thread (psycopg's write_row),
+        # they held up the writer, which is what paces a large import, while this thread
+        # waited for it (measured at 200,000 people: a third of its time). Times, dates and
+        # JSON are rendered once each.
+        self.copy = connection.vendor == "postgresql"
+        if self.copy:
+            self._adapt_date = date.isoformat
+            self._adapt_json = lambda value, _: copy_text(json.dumps(value))
             self.now_db = now.isoformat()
         else:
             self._adapt_date, self._adapt_json = ops.adapt_datefield_value, ops.adapt_json_value
@@ -186,6 +197,10 @@ class _Builder:
         self._dates: dict = {}
         self._languages: dict = {}
         self._no_review = self._adapt_json({}, None)
+        # The person's columns from registered_by_id to duplicate_review, the same for all.
+        self._registered_copy = "\t".join(
+            (NULL if self.registered_by_id is None else str(self.registered_by_id),
+             self.now_db, self.now_db, self._no_review))
 
     def _date(self, value):
         try:
@@ -209,27 +224,59 @@ class _Builder:
                                 values["second_surname"])
         (given_folded, given_key), (first_folded, first_key), (second_folded, second_key) = (
             _name_part(given), _name_part(first), _name_part(second))
+        # as services.name_index() makes it
+        search_text = " " + " ".join(p for p in (given_folded, first_folded, second_folded) if p)
         needs_of = values["specific_needs"]
         sensitive = [code for code in needs_of if code in SENSITIVE_NEEDS]
-        date_db, now_db = self._date, self.now_db
-        out.people.append((
-            pk, number, given, first, second, given_folded, first_folded, second_folded,
-            # as services.name_index() makes it
-            " " + " ".join(p for p in (given_folded, first_folded, second_folded) if p),
-            given_key, first_key, second_key, values["sex"],
-            date_db(values["date_of_birth"]), values["date_of_birth_estimated"],
-            values["nationality"], values["place_of_birth"],
-            self._languages_db(values["languages"]), values["phone"], "",
-            self._encrypt(sorted(sensitive)) if sensitive else "", point_id, group_id,
-            self.registered_by_id, now_db, now_db, self._no_review,
-            values.get("external_id", "")))
+        sensitive_db = self._encrypt(sorted(sensitive)) if sensitive else ""
+        date_db = self._date
+        if self.copy:
+            out.people.append(_person_line(
+                pk, number, given, first, second, given_folded, first_folded, second_folded,
+                search_text, given_key, first_key, second_key, values, date_db,
+                self._languages_db(values["languages"]), sensitive_db, point_id, group_id,
+                self._registered_copy))
+            needs = consents = members = _plain_line
+        else:
+            now_db = self.now_db
+            out.people.append((
+                pk, number, given, first, second, given_folded, first_folded, second_folded,
+                search_text, given_key, first_key, second_key, values["sex"],
+                date_db(values["date_of_birth"]), values["date_of_birth_estimated"],
+                values["nationality"], values["place_of_birth"],
+                self._languages_db(values["languages"]), values["phone"], "", sensitive_db,
+                point_id, group_id, self.registered_by_id, now_db, now_db, self._no_review,
+                values.get("external_id", "")))
+            needs = consents = members = tuple
         for code in needs_of:
             if code not in SENSITIVE_NEEDS:
-                out.needs.append((pk, code))
+                out.needs.append(needs((pk, code)))
         for consent in values.get("consents", ()):
-            out.consents.append((pk, consent["purpose"], date_db(consent["given_on"])))
+            out.consents.append(consents((pk, consent["purpose"], date_db(consent["given_on"]))))
         if household is not None:
-            out.members.append((household[0], pk, relationship, self.joined_db))
+            out.members.append(members((household[0], pk, relationship, self.joined_db)))
+
+
+# ---- PostgreSQL's COPY text, one line a row, in the columns' order ------------------------------
+# Folded names and keys are only [a-z0-9 ], numbers and codes come from fixed lists, and dates,
+# times and JSON are rendered by the builder: only what a person typed goes through copy_text.
+
+def _person_line(pk, number, given, first, second, given_folded, first_folded, second_folded,
+                 search_text, given_key, first_key, second_key, values, date_db, languages_db,
+                 sensitive_db, point_id, group_id, registered) -> str:
+    group = NULL if group_id is None else group_id
+    return (f"{pk}\t{number}\t{copy_text(given)}\t{copy_text(first)}\t{copy_text(second)}\t"
+            f"{given_folded}\t{first_folded}\t{second_folded}\t{search_text}\t{given_key}\t"
+            f"{first_key}\t{second_key}\t{values['sex']}\t{date_db(values['date_of_birth'])}\t"
+            f"{'t' if values['date_of_birth_estimated'] else 'f'}\t{values['nationality']}\t"
+            f"{copy_text(values['place_of_birth'])}\t{languages_db}\t"
+            f"{copy_text(values['phone'])}\t\t{copy_text(sensitive_db)}\t{point_id}\t{group}\t"
+            f"{registered}\t{copy_text(values.get('external_id', ''))}\n")
+
+
+def _plain_line(row: tuple) -> str:
+    """A row with no null and no free text: a need, a consent, a membership, a household."""
+    return "\t".join(map(str, row)) + "\n"
 
 
 class ImportWriter:
@@ -281,7 +328,8 @@ class ImportWriter:
 
     def new_household(self, point_id: int) -> tuple[int, str]:
         pk, number = next(self._household_ids), next(self._household_numbers)
-        self._rows.households.append((pk, number, point_id, self._builder.now_db))
+        row = (pk, number, point_id, self._builder.now_db)
+        self._rows.households.append(_plain_line(row) if self._builder.copy else row)
         return pk, number
 
     def add_person(self, values: dict, point_id: int, group_id: int | None,
@@ -298,9 +346,13 @@ class ImportWriter:
         rows, self._rows = self._rows, _Rows()
         rows.audit = self._chain.rows(self._events)
         self._events = []
+        people = len(rows.people)
+        if self._builder.copy:
+            rows.pack()
+            rows.audit = audit.copy_lines(rows.audit)
         self._writer.submit(rows)
-        self.people += len(rows.people)
-        if self._progress and rows.people:
+        self.people += people
+        if self._progress and people:
             self._progress(self.people, self._expected)
 
     def finish(self, household_sizes: Iterable[tuple[str, int]]) -> None:
