@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
@@ -597,6 +597,44 @@ def test_large_import_rebuilds_indexes_and_keeps_search(clerk, monkeypatch):
     testing.make_person(user=clerk, given_names="Rosa", first_surname="Cruz")  # trigger alive
     page = selectors.search_people(actor=ACTOR, user=clerk, q="cruz")
     assert sorted(p.given_names for p in page.items) == ["Ana", "Rosa"]
+
+
+def _keys_to_points() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT conname FROM pg_constraint WHERE contype = 'f' AND "
+                       "confrelid = 'registry_registrationpoint'::regclass AND conrelid::regclass"
+                       "::text IN ('registry_person', 'registry_household') ORDER BY 1")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's foreign keys")
+def test_a_large_import_checks_its_places_once_at_the_end(clerk, monkeypatch):
+    """The people's and households' keys to registration points are dropped for a large
+    import and checked again, every row at once, at the end: a row that points nowhere still
+    fails the import, and nothing is written."""
+    monkeypatch.setattr(loading, "BULK_INDEX_THRESHOLD", 1)
+    keys = _keys_to_points()
+    during = []
+    real = imports._checked_rows
+
+    def spy(*args):
+        for number, row in enumerate(real(*args)):
+            if number == 0:
+                during.extend(_keys_to_points())
+            yield row
+
+    monkeypatch.setattr(imports, "_checked_rows", spy)
+    run(clerk, csv_text("H1,head,Ana,Cruz,,F,1990-01-01,,HND,TAP"))
+    assert len(keys) == 2 and during == [] and _keys_to_points() == keys
+
+    class Nowhere:
+        id = 999_999
+
+    before = counts()
+    monkeypatch.setattr(imports._References, "point", lambda self, code: Nowhere)
+    with pytest.raises(IntegrityError):
+        run(clerk, csv_text(",,Luis,Paz,,M,1990-01-01,,HND,TAP"))
+    assert counts() == before and _keys_to_points() == keys
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's table locks")
