@@ -168,9 +168,9 @@ def import_caravan(people: int, seed: int):
 
 def reference_loop_ms() -> float:
     """The same fixed piece of pure Python, timed (the best of three): this machine's speed at
-    the moment. The 2-core machine the targets are set for has run it anywhere from 180 to
-    390 ms within one session (its host is shared), and an import's rate moves with it, so
-    figures from different runs are compared with this beside them."""
+    the moment. The 2-core machine the targets are set for has run it anywhere from 90 to
+    390 ms (from 180 to 390 within one session: its host is shared), and an import's rate
+    moves with it, so figures from different runs are compared with this beside them."""
     def once() -> float:
         start, total = time.perf_counter(), 0
         for i in range(5_000_000):
