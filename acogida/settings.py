@@ -14,7 +14,8 @@ from pathlib import Path
 import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(os.environ.get("ACOGIDA_DATA_DIR", "acogida-data")).resolve()
+# A variable set but empty ("DATABASE_URL= acogida demo") means the default, as if unset.
+DATA_DIR = Path(os.environ.get("ACOGIDA_DATA_DIR") or "acogida-data").resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
 PRIVATE_DIR = DATA_DIR / "private"
 
@@ -102,7 +103,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'acogida.sqlite3'}"),
+        os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'acogida.sqlite3'}",
         conn_max_age=0,
     )
 }
