@@ -197,10 +197,10 @@ class _Builder:
         self._dates: dict = {}
         self._languages: dict = {}
         self._no_review = self._adapt_json({}, None)
-        # The person's columns from registered_by_id to duplicate_review, the same for all.
-        self._registered_copy = "\t".join(
-            (NULL if self.registered_by_id is None else str(self.registered_by_id),
-             self.now_db, self.now_db, self._no_review))
+        if self.copy:  # the person's columns registered_by_id to duplicate_review, for all
+            self._registered_copy = "\t".join(
+                (NULL if self.registered_by_id is None else str(self.registered_by_id),
+                 self.now_db, self.now_db, self._no_review))
 
     def _date(self, value):
         try:
@@ -260,6 +260,9 @@ class _Builder:
 # ---- PostgreSQL's COPY text, one line a row, in the columns' order ------------------------------
 # Folded names and keys are only [a-z0-9 ], numbers and codes come from fixed lists, and dates,
 # times and JSON are rendered by the builder: only what a person typed goes through copy_text.
+# Only checked rows get here (an import writes nothing once a row has an error), so the
+# required values (sex, nationality, date of birth) are never None: one would be written as
+# the text "None", where psycopg's write_row sent a null.
 
 def _person_line(pk, number, given, first, second, given_folded, first_folded, second_folded,
                  search_text, given_key, first_key, second_key, values, date_db, languages_db,
