@@ -7,7 +7,10 @@ would miss swaps such as "0Z" / "Z0"). Numbers are random, not sequential: a seq
 registry number tells anyone holding one how many people are registered and lets them guess others.
 """
 
+import random
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -42,9 +45,36 @@ def check_character(payload: str) -> str:
     return ALPHABET[_times_two(_interim(payload))]
 
 
+# Where new numbers' randomness comes from: the operating system's (``secrets``), except within
+# ``drawn_from``.
+_source: random.Random | None = None
+
+
+@contextmanager
+def drawn_from(seed: int) -> Iterator[None]:
+    """New numbers drawn from a generator seeded with ``seed`` within, so that the demo's
+    synthetic caravan gets the same numbers for the same seed (and the same everything that
+    follows from them: which record of a pair is which in the duplicates run, say). Never for
+    real people: a number that can be worked out can be guessed."""
+    global _source
+    before, _source = _source, random.Random(seed)
+    try:
+        yield
+    finally:
+        _source = before
+
+
+def _choice(alphabet: str) -> str:
+    return secrets.choice(alphabet) if _source is None else _source.choice(alphabet)
+
+
+def _token_bytes(count: int) -> bytes:
+    return secrets.token_bytes(count) if _source is None else _source.randbytes(count)
+
+
 def new_number(payload_length: int = 9) -> str:
     """A new random number, grouped 4-4-rest for reading, e.g. ``K7Q2-M9XD-3F``."""
-    payload = "".join(secrets.choice(ALPHABET) for _ in range(payload_length))
+    payload = "".join(_choice(ALPHABET) for _ in range(payload_length))
     return group(payload + check_character(payload))
 
 
@@ -70,7 +100,7 @@ def new_numbers(count: int, payload_length: int = 9) -> list[str]:
     while len(keys) < count:  # a repeat among a million is possible, and rare
         missing = count - len(keys)
         # 256 is a multiple of 32: every character equally likely, as with ``secrets.choice``.
-        values = (np.frombuffer(secrets.token_bytes(payload_length * missing), dtype=np.uint8)
+        values = (np.frombuffer(_token_bytes(payload_length * missing), dtype=np.uint8)
                   .reshape(missing, payload_length) % BASE)
         interim = np.zeros(missing, dtype=np.uint8)
         new = np.zeros(missing, dtype=np.uint64)

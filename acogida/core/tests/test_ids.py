@@ -56,3 +56,27 @@ def test_many_numbers_at_once_are_made_as_one_at_a_time_is():
 
 def test_many_numbers_at_once_are_all_different_even_from_a_small_space():
     assert len(set(ids.new_numbers(900, payload_length=2))) == 900  # of 1,024 possible
+
+
+def test_a_seed_draws_the_same_numbers_and_only_within():
+    with ids.drawn_from(2018):
+        seeded = ids.new_numbers(50) + [ids.new_number()]
+    outside = ids.new_numbers(50) + [ids.new_number()]
+    with ids.drawn_from(2018):
+        again = ids.new_numbers(50) + [ids.new_number()]
+    with ids.drawn_from(7):
+        other = ids.new_numbers(50) + [ids.new_number()]
+    assert seeded == again
+    assert all(ids.is_valid(n) for n in seeded)
+    assert not set(outside) & set(seeded) and not set(other) & set(seeded)
+
+
+def test_the_operating_systems_randomness_comes_back_after_a_failure():
+    try:
+        with ids.drawn_from(1):
+            raise RuntimeError
+    except RuntimeError:
+        pass
+    with ids.drawn_from(1):
+        seeded = ids.new_numbers(20)
+    assert not set(ids.new_numbers(20)) & set(seeded)

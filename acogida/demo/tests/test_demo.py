@@ -1,5 +1,9 @@
 import io
+import os
+import sqlite3
 import stat
+import subprocess
+import sys
 
 import pytest
 from django.core.management import call_command
@@ -76,6 +80,22 @@ def test_the_seed_decides_who_is_registered():
                       for r in demo.synthetic.caravan_rows(60, 5))
     assert sorted(Person.objects.values_list("given_names", "first_surname",
                                              "second_surname")) == expected
+
+
+def test_the_same_seed_gives_the_same_registration_numbers(tmp_path):
+    # Seeded here, then again in a process and data dir of its own (its own SQLite).
+    run("--people", "40", "--seed", "11")
+    here = sorted([*Person.objects.values_list("registration_number", flat=True),
+                   *Household.objects.values_list("number", flat=True)])
+    env = {**os.environ, "ACOGIDA_DATA_DIR": str(tmp_path / "again")}
+    env.pop("DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "acogida.cli", "demo", "--people", "40",  # noqa: S603
+                    "--seed", "11", "--no-serve"], env=env, check=True, capture_output=True)
+    with sqlite3.connect(tmp_path / "again" / "acogida.sqlite3") as database:
+        again = sorted(n for (n,) in database.execute(
+            "SELECT registration_number FROM registry_person UNION ALL "
+            "SELECT number FROM registry_household"))
+    assert len(here) > 40 and again == here
 
 
 def test_an_existing_user_keeps_its_password(data_dir):

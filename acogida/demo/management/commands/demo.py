@@ -187,7 +187,8 @@ class Command(BaseCommand):
                           f"{Household.objects.count():,} households "
                           "(acogida demo --reset starts over)")
         elif people:
-            self.seed(console, people, seed)
+            with ids.drawn_from(seed):  # the same seed, the same registration numbers
+                self.seed(console, people, seed)
         console.print(f"Ready in {time.monotonic() - started:.1f} s. "
                       f"Data dir: {settings.DATA_DIR}")
         self.print_logins(console, shown, host, port)
