@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from acogida.core.errors import NotFound
 from acogida.core.reference import SPECIFIC_NEEDS
 
-from .imports import TEMPLATE_COLUMNS
+from .import_tables import TEMPLATE_COLUMNS
 from .models import ConsentPurpose, Relationship
 
 STAGED_MAX_AGE = 24 * 60 * 60  # seconds
