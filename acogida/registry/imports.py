@@ -97,21 +97,6 @@ def _column_of(field_name: str, purposes: tuple[str, ...], message: str) -> str:
     return "consent_date"
 
 
-class _Memo(dict):
-    """Values computed once per key, for at most ``size`` keys at a time (a file of a million
-    distinct values must not hold them all)."""
-
-    def __init__(self, size: int):
-        super().__init__()
-        self.size = size
-
-    def put(self, key, value):
-        if len(self) >= self.size:
-            self.clear()
-        self[key] = value
-        return value
-
-
 @lru_cache(maxsize=1024)  # a file has few distinct lists of purposes: each is read once
 def _purposes(text) -> tuple[str, ...]:
     """The consent purposes in a cell, each once (a purpose given twice is one consent)."""
@@ -141,7 +126,11 @@ def _checked_rows(table: Iterator[list], names: list[str | None], today: date,
     clean_person = validation.clean_person
     # A file repeats a few lists of consents (purposes and date): each is checked once, and its
     # people share the checked list (the writers only read it).
-    consents_of = _Memo(4096)
+    @lru_cache(maxsize=4096)
+    def checked_consents(purposes: tuple[str, ...], given_on) -> validation.Cleaned:
+        return validation.clean_consents(
+            [{"purpose": p, "given_on": given_on or today} for p in purposes], today=today)
+
     number = 1
     for cells in table:
         number += 1
@@ -166,11 +155,7 @@ def _checked_rows(table: Iterator[list], names: list[str | None], today: date,
         raw = dict(zip(person_names, person_cells(cells), strict=True))
         purposes = _purposes(purposes_cell)
         cleaned = clean_person(raw, today=today)
-        consents = consents_of.get((purposes, consent_date))
-        if consents is None:
-            consents = consents_of.put((purposes, consent_date), validation.clean_consents(
-                [{"purpose": p, "given_on": consent_date or today} for p in purposes],
-                today=today))
+        consents = checked_consents(purposes, consent_date)
         cleaned.values["consents"] = consents.values["consents"]
         if cleaned.errors or consents.errors:
             for error in cleaned.errors + consents.errors:
