@@ -218,8 +218,9 @@ class Chain:
         AuditHead.objects.filter(pk=1).update(seq=self.seq, hash=self.prev)
 
 
-def insert_rows(raw_cursor, vendor: str, rows: list[tuple]) -> None:
-    """Insert ``Chain.rows`` through a DB-API cursor (a bulk import's writer thread has one)."""
+def insert_rows(raw_cursor, vendor: str, rows: list[tuple] | bytes) -> None:
+    """Insert ``Chain.rows`` through a DB-API cursor (a bulk import's writer thread has one);
+    on PostgreSQL they may come as ``copy_lines`` made them already."""
     if not rows:
         return
     quote = connection.ops.quote_name  # names from the model, not input

@@ -148,16 +148,19 @@ class _Writer:
 
 class _Rows:
     """The rows of one chunk, in the columns' order (``services._PERSON_COLUMNS`` etc.): plain
-    tuples for SQLite, lines of COPY text for PostgreSQL (``_Builder``), which ``pack`` joins
-    into one piece of bytes a table."""
+    tuples, but for PostgreSQL the people as lines of COPY text (``_Builder``), and ``pack``
+    makes each table one piece of COPY text before the writer gets them."""
 
     def __init__(self):
         self.people, self.needs, self.consents = [], [], []
         self.households, self.members, self.audit = [], [], []
 
     def pack(self) -> None:
-        for name in ("people", "needs", "consents", "households", "members"):
-            setattr(self, name, "".join(getattr(self, name)).encode())
+        """PostgreSQL: each table's rows as one piece of COPY text (the people are lines
+        already; the other rows hold no null and no free text)."""
+        self.people = "".join(self.people).encode()
+        for name in ("needs", "consents", "households", "members"):
+            setattr(self, name, "".join(map(_plain_line, getattr(self, name))).encode())
 
     def __call__(self, cursor, vendor: str) -> None:
         """Insert them: the writer's job. Households before members, people before what points
@@ -236,7 +239,6 @@ class _Builder:
                 search_text, given_key, first_key, second_key, values, date_db,
                 self._languages_db(values["languages"]), sensitive_db, point_id, group_id,
                 self._registered_copy))
-            needs = consents = members = _plain_line
         else:
             now_db = self.now_db
             out.people.append((
@@ -247,14 +249,13 @@ class _Builder:
                 self._languages_db(values["languages"]), values["phone"], "", sensitive_db,
                 point_id, group_id, self.registered_by_id, now_db, now_db, self._no_review,
                 values.get("external_id", "")))
-            needs = consents = members = tuple
         for code in needs_of:
             if code not in SENSITIVE_NEEDS:
-                out.needs.append(needs((pk, code)))
+                out.needs.append((pk, code))
         for consent in values.get("consents", ()):
-            out.consents.append(consents((pk, consent["purpose"], date_db(consent["given_on"]))))
+            out.consents.append((pk, consent["purpose"], date_db(consent["given_on"])))
         if household is not None:
-            out.members.append(members((household[0], pk, relationship, self.joined_db)))
+            out.members.append((household[0], pk, relationship, self.joined_db))
 
 
 # ---- PostgreSQL's COPY text, one line a row, in the columns' order ------------------------------
@@ -331,8 +332,7 @@ class ImportWriter:
 
     def new_household(self, point_id: int) -> tuple[int, str]:
         pk, number = next(self._household_ids), next(self._household_numbers)
-        row = (pk, number, point_id, self._builder.now_db)
-        self._rows.households.append(_plain_line(row) if self._builder.copy else row)
+        self._rows.households.append((pk, number, point_id, self._builder.now_db))
         return pk, number
 
     def add_person(self, values: dict, point_id: int, group_id: int | None,
