@@ -200,10 +200,6 @@ class _Builder:
         self._dates: dict = {}
         self._languages: dict = {}
         self._no_review = self._adapt_json({}, None)
-        if self.copy:  # the person's columns registered_by_id to duplicate_review, for all
-            self._registered_copy = "\t".join(
-                (NULL if self.registered_by_id is None else str(self.registered_by_id),
-                 self.now_db, self.now_db, self._no_review))
 
     def _date(self, value):
         try:
@@ -232,23 +228,15 @@ class _Builder:
         needs_of = values["specific_needs"]
         sensitive = [code for code in needs_of if code in SENSITIVE_NEEDS]
         sensitive_db = self._encrypt(sorted(sensitive)) if sensitive else ""
-        date_db = self._date
-        if self.copy:
-            out.people.append(_person_line(
-                pk, number, given, first, second, given_folded, first_folded, second_folded,
-                search_text, given_key, first_key, second_key, values, date_db,
-                self._languages_db(values["languages"]), sensitive_db, point_id, group_id,
-                self._registered_copy))
-        else:
-            now_db = self.now_db
-            out.people.append((
-                pk, number, given, first, second, given_folded, first_folded, second_folded,
-                search_text, given_key, first_key, second_key, values["sex"],
-                date_db(values["date_of_birth"]), values["date_of_birth_estimated"],
-                values["nationality"], values["place_of_birth"],
-                self._languages_db(values["languages"]), values["phone"], "", sensitive_db,
-                point_id, group_id, self.registered_by_id, now_db, now_db, self._no_review,
-                values.get("external_id", "")))
+        date_db, now_db = self._date, self.now_db
+        row = (pk, number, given, first, second, given_folded, first_folded, second_folded,
+               search_text, given_key, first_key, second_key, values["sex"],
+               date_db(values["date_of_birth"]), values["date_of_birth_estimated"],
+               values["nationality"], values["place_of_birth"],
+               self._languages_db(values["languages"]), values["phone"], "", sensitive_db,
+               point_id, group_id, self.registered_by_id, now_db, now_db, self._no_review,
+               values.get("external_id", ""))
+        out.people.append(_person_line(row) if self.copy else row)
         for code in needs_of:
             if code not in SENSITIVE_NEEDS:
                 out.needs.append((pk, code))
@@ -265,17 +253,20 @@ class _Builder:
 # required values (sex, nationality, date of birth) are never None: one would be written as
 # the text "None", where psycopg's write_row sent a null.
 
-def _person_line(pk, number, given, first, second, given_folded, first_folded, second_folded,
-                 search_text, given_key, first_key, second_key, values, date_db, languages_db,
-                 sensitive_db, point_id, group_id, registered) -> str:
+def _person_line(row: tuple) -> str:
+    """A person's row, as ``_Builder.person`` makes it, as a line of COPY text."""
+    (pk, number, given, first, second, given_folded, first_folded, second_folded, search_text,
+     given_key, first_key, second_key, sex, born, estimated, nationality, place, languages, phone,
+     photo, sensitive, point_id, group_id, registered_by_id, registered_at, updated_at, review,
+     external_id) = row
     group = NULL if group_id is None else group_id
+    registered_by = NULL if registered_by_id is None else registered_by_id
     return (f"{pk}\t{number}\t{copy_text(given)}\t{copy_text(first)}\t{copy_text(second)}\t"
             f"{given_folded}\t{first_folded}\t{second_folded}\t{search_text}\t{given_key}\t"
-            f"{first_key}\t{second_key}\t{values['sex']}\t{date_db(values['date_of_birth'])}\t"
-            f"{'t' if values['date_of_birth_estimated'] else 'f'}\t{values['nationality']}\t"
-            f"{copy_text(values['place_of_birth'])}\t{languages_db}\t"
-            f"{copy_text(values['phone'])}\t\t{copy_text(sensitive_db)}\t{point_id}\t{group}\t"
-            f"{registered}\t{copy_text(values.get('external_id', ''))}\n")
+            f"{first_key}\t{second_key}\t{sex}\t{born}\t{'t' if estimated else 'f'}\t"
+            f"{nationality}\t{copy_text(place)}\t{languages}\t{copy_text(phone)}\t{photo}\t"
+            f"{copy_text(sensitive)}\t{point_id}\t{group}\t{registered_by}\t{registered_at}\t"
+            f"{updated_at}\t{review}\t{copy_text(external_id)}\n")
 
 
 def _plain_line(row: tuple) -> str:

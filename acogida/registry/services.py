@@ -213,7 +213,7 @@ def _insert(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
                         list(chain.from_iterable(rest)))
 
 
-# bulk._Builder.person and bulk._person_line (PostgreSQL's COPY text) write a row in this order.
+# bulk._Builder.person makes a row in this order, and bulk._person_line reads it so.
 _PERSON_COLUMNS = (
     "id", "registration_number", "given_names", "first_surname", "second_surname",
     "given_names_folded", "first_surname_folded", "second_surname_folded", "search_text",
