@@ -62,6 +62,11 @@ _FTS_PREFIXES = (2, 3, 4, 5)
 _LONG_WORD = max(_FTS_PREFIXES)
 
 
+def _first_keys(matches: QuerySet[Person]) -> list[tuple]:
+    """The sort keys (``_ORDER``) of up to MAX_COUNT + 1 of ``matches``."""
+    return list(matches.values_list(*_ORDER)[:MAX_COUNT + 1])
+
+
 def _name_keys(words: list[str]) -> list[tuple]:
     """The sort keys (``_ORDER``) of up to MAX_COUNT + 1 people whose names have words starting
     with each of ``words``, those with the words whole first.
@@ -125,13 +130,13 @@ def _whole_word_keys(words: list[str]) -> list[tuple]:
            + " AND strpos(search_text, %s) > 0" * len(words))
     condition = RawSQL(sql, [" ".join(words), *(f" {w}" for w in words)],  # noqa: S611
                        output_field=BooleanField())
-    return list(Person.objects.filter(condition).values_list(*_ORDER)[:MAX_COUNT + 1])
+    return _first_keys(Person.objects.filter(condition))
 
 
 def _prefix_keys(words: list[str]) -> list[tuple]:
     if connection.vendor == "sqlite":
         return _fts_keys(_fts_match(words))
-    return list(Person.objects.filter(_name_filter(words)).values_list(*_ORDER)[:MAX_COUNT + 1])
+    return _first_keys(Person.objects.filter(_name_filter(words)))
 
 
 def _name_filter(words: list[str]) -> Q:
@@ -164,7 +169,7 @@ def _matched_keys(number: str | None, birth: date | None, words: list[str],
         matches = Person.objects.filter(condition)
     else:
         return []
-    return list(matches.values_list(*_ORDER)[:MAX_COUNT + 1])
+    return _first_keys(matches)
 
 
 def parse_query(q: str) -> tuple[str | None, date | None, list[str]]:
