@@ -32,10 +32,8 @@ from acogida.accounts import access, audit
 from acogida.core.errors import FieldError, InvalidInput
 
 from . import bulk, loading, validation
-from .import_tables import EXTENSIONS as EXTENSIONS  # the template's contract, re-exported
 from .import_tables import LIST_SEPARATOR, bad_file, bounded, header_names, rows_of
-from .import_tables import REQUIRED_COLUMNS as REQUIRED_COLUMNS
-from .import_tables import TEMPLATE_COLUMNS as TEMPLATE_COLUMNS
+from .import_tables import TEMPLATE_COLUMNS as TEMPLATE_COLUMNS  # scripts read it here
 from .models import ArrivalGroup, ConsentPurpose, RegistrationPoint, Relationship
 
 log = logging.getLogger(__name__)
